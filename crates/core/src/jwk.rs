@@ -1,0 +1,509 @@
+//! Keys (RFC 7517) and key sets, parsed once into ready-to-verify form.
+
+use std::fmt;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use rsa::BoxedUint;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::alg::{Algorithm, KeyKind, Material, RsaVerifiers, hmac_min_len};
+use crate::error::{Error, JwksError};
+use crate::jws::Header;
+
+/// Smallest RSA modulus accepted, in bits (RFC 7518 §3.3).
+pub const RSA_MIN_BITS: usize = 2048;
+/// Largest RSA modulus accepted, in bits: bounds what a hostile key set can
+/// make a verification cost.
+pub const RSA_MAX_BITS: usize = 8192;
+
+/// One verification key: its `kid`, its declared `alg`, and the parsed
+/// material.
+#[derive(Clone)]
+pub struct Key {
+    kid: Option<String>,
+    alg: Option<Algorithm>,
+    material: Material,
+}
+
+impl Key {
+    /// The key id.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The algorithm the key declares, if any.
+    #[must_use]
+    pub fn alg(&self) -> Option<Algorithm> {
+        self.alg
+    }
+
+    /// The kind of key.
+    #[must_use]
+    pub fn kind(&self) -> KeyKind {
+        self.material.kind()
+    }
+
+    /// Whether this key may verify a token signed with `alg`: the kind fits,
+    /// the key's own `alg` (if any) is `alg`, and an HMAC secret is long enough.
+    fn fits(&self, alg: Algorithm) -> bool {
+        alg.key_kind() == self.kind()
+            && self.alg.is_none_or(|a| a == alg)
+            && match &self.material {
+                Material::Hmac(s) => s.len() >= hmac_min_len(alg),
+                _ => true,
+            }
+    }
+}
+
+impl fmt::Debug for Key {
+    // Never prints key material (an HMAC secret is one).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("kind", &self.kind())
+            .finish()
+    }
+}
+
+/// A key of a JWKS document that will not verify anything, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedKey {
+    /// Its `kid`, if it had one.
+    pub kid: Option<String>,
+    /// Its position in the `keys` array.
+    pub index: usize,
+    /// Why it was skipped, in words.
+    pub reason: String,
+}
+
+impl fmt::Display for SkippedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kid {
+            Some(kid) => write!(f, "key {} ({kid:?}): {}", self.index, self.reason),
+            None => write!(f, "key {}: {}", self.index, self.reason),
+        }
+    }
+}
+
+/// A set of verification keys: the provider's JWKS, plus an HMAC secret if
+/// the application adds one.
+///
+/// Build it once per fetched document and share it (`Arc<KeySet>`): RSA
+/// keys are precomputed at parse time, so validation never re-parses keys.
+///
+/// ```
+/// use backchannel_logout::KeySet;
+/// let jwks = br#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k1",
+///     "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
+/// let keys = KeySet::from_jwks(jwks)?;
+/// assert_eq!(keys.len(), 1);
+/// # Ok::<(), backchannel_logout::JwksError>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct KeySet {
+    keys: Vec<Key>,
+    skipped: Vec<SkippedKey>,
+}
+
+impl fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeySet")
+            .field("keys", &self.keys)
+            .field("skipped", &self.skipped)
+            .finish()
+    }
+}
+
+/// The members of a JWK this library reads; unknown members are ignored.
+#[derive(Deserialize)]
+struct RawJwk {
+    kty: String,
+    kid: Option<String>,
+    #[serde(rename = "use")]
+    use_: Option<String>,
+    key_ops: Option<Vec<String>>,
+    alg: Option<String>,
+    crv: Option<String>,
+    n: Option<String>,
+    e: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
+}
+
+impl KeySet {
+    /// Largest JWKS document accepted, in bytes.
+    pub const MAX_JWKS_SIZE: usize = 1024 * 1024;
+    /// Most usable keys kept from one document; further keys are skipped.
+    pub const MAX_KEYS: usize = 64;
+
+    /// An empty key set, for an application that only adds an HMAC secret.
+    #[must_use]
+    pub fn new() -> Self {
+        KeySet::default()
+    }
+
+    /// Parses a JWKS document (RFC 7517 §5).
+    ///
+    /// Keys that cannot verify signatures are skipped, not fatal, and listed
+    /// by [`KeySet::skipped`]: other key types and curves (secp256k1, X25519,
+    /// P-521), `use` other than `sig`, `key_ops` without `verify`, RSA moduli
+    /// outside 2048–8192 bits, points not on the curve, symmetric (`oct`)
+    /// keys (an HMAC secret is added explicitly with
+    /// [`KeySet::add_hmac_secret`], never read from a provider's JWKS), and
+    /// keys declaring an `alg` that does not fit them.
+    ///
+    /// # Errors
+    ///
+    /// [`JwksError::TooLarge`] over [`KeySet::MAX_JWKS_SIZE`],
+    /// [`JwksError::InvalidDocument`] if it is not a JSON object with a
+    /// `keys` array, [`JwksError::NoUsableKey`] if no key is usable.
+    pub fn from_jwks(document: &[u8]) -> Result<Self, JwksError> {
+        if document.len() > Self::MAX_JWKS_SIZE {
+            return Err(JwksError::TooLarge {
+                len: document.len(),
+                max: Self::MAX_JWKS_SIZE,
+            });
+        }
+        #[derive(Deserialize)]
+        struct Doc {
+            keys: Vec<Value>,
+        }
+        let doc: Doc =
+            serde_json::from_slice(document).map_err(|e| JwksError::InvalidDocument {
+                detail: e.to_string(),
+            })?;
+        let mut set = KeySet::new();
+        for (index, value) in doc.keys.into_iter().enumerate() {
+            let kid = value.get("kid").and_then(Value::as_str).map(str::to_owned);
+            if set.keys.len() >= Self::MAX_KEYS {
+                set.skip(
+                    kid,
+                    index,
+                    format!("more than {} usable keys", Self::MAX_KEYS),
+                );
+                continue;
+            }
+            match parse_jwk(value) {
+                Ok(key) => set.keys.push(key),
+                Err(reason) => set.skip(kid, index, reason),
+            }
+        }
+        if set.keys.is_empty() {
+            return Err(JwksError::NoUsableKey {
+                skipped: set.skipped,
+            });
+        }
+        Ok(set)
+    }
+
+    fn skip(&mut self, kid: Option<String>, index: usize, reason: String) {
+        self.skipped.push(SkippedKey { kid, index, reason });
+    }
+
+    /// Adds the client secret as an HMAC key, for providers that sign
+    /// logout tokens with HS256/384/512. With `kid: None` it matches tokens
+    /// without a `kid` (and tokens whose `kid` no other key claims).
+    ///
+    /// # Errors
+    ///
+    /// [`HmacSecretTooShort`] when the secret is shorter than 32 bytes, the
+    /// minimum for HS256 (RFC 7518 §3.2); HS384 and HS512 need 48 and 64
+    /// bytes, and a shorter secret is simply not used for them.
+    pub fn add_hmac_secret(
+        &mut self,
+        kid: Option<&str>,
+        secret: &[u8],
+    ) -> Result<(), HmacSecretTooShort> {
+        if secret.len() < 32 {
+            return Err(HmacSecretTooShort { len: secret.len() });
+        }
+        self.keys.push(Key {
+            kid: kid.map(str::to_owned),
+            alg: None,
+            material: Material::Hmac(zeroize::Zeroizing::new(secret.to_vec())),
+        });
+        Ok(())
+    }
+
+    /// The usable keys.
+    #[must_use]
+    pub fn keys(&self) -> &[Key] {
+        &self.keys
+    }
+
+    /// The keys of the document that were skipped, and why.
+    #[must_use]
+    pub fn skipped(&self) -> &[SkippedKey] {
+        &self.skipped
+    }
+
+    /// Number of usable keys.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether no key is usable.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Whether a usable key has this `kid`.
+    #[must_use]
+    pub fn contains_kid(&self, kid: &str) -> bool {
+        self.keys.iter().any(|k| k.kid.as_deref() == Some(kid))
+    }
+
+    /// Verifies a signature over `message` with the key that `kid` and `alg`
+    /// select: the same code path [`crate::Validator::validate`] uses. This is
+    /// a low-level building block; it checks no algorithm allow-list and no
+    /// claims.
+    ///
+    /// Key selection: with a `kid`, the keys with that `kid` that fit `alg`
+    /// (kind, declared `alg`); without one, every key that fits `alg`, which
+    /// must then be exactly one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyNotFound`], [`Error::KeyUnusable`],
+    /// [`Error::KeyAlgorithmMismatch`], [`Error::KeyTypeMismatch`],
+    /// [`Error::KidRequired`] when no key can be chosen;
+    /// [`Error::InvalidSignature`] when the signature does not verify.
+    pub fn verify_signature(
+        &self,
+        alg: Algorithm,
+        kid: Option<&str>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<&Key, Error> {
+        let key = self.select(alg, kid)?;
+        if key.material.verify(alg, message, signature) {
+            Ok(key)
+        } else {
+            Err(Error::InvalidSignature {
+                kid: kid.map(crate::error::truncated),
+                alg: alg.name().to_owned(),
+            })
+        }
+    }
+
+    fn select(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Key, Error> {
+        let owned_kid = || kid.map(crate::error::truncated);
+        let Some(kid) = kid else {
+            let mut fitting = self.keys.iter().filter(|k| k.fits(alg));
+            return match (fitting.next(), fitting.next()) {
+                (Some(k), None) => Ok(k),
+                (None, _) => Err(Error::KeyNotFound {
+                    kid: None,
+                    alg: alg.name().to_owned(),
+                }),
+                (Some(_), Some(_)) => Err(Error::KidRequired {
+                    alg: alg.name().to_owned(),
+                    candidates: self.keys.iter().filter(|k| k.fits(alg)).count(),
+                }),
+            };
+        };
+        let mut named = self
+            .keys
+            .iter()
+            .filter(|k| k.kid.as_deref() == Some(kid))
+            .peekable();
+        let Some(&first) = named.peek() else {
+            // A kid-less HMAC secret answers for a kid no other key claims.
+            if alg.key_kind() == KeyKind::Hmac {
+                if let Some(k) = self.keys.iter().find(|k| k.kid.is_none() && k.fits(alg)) {
+                    return Ok(k);
+                }
+            }
+            if let Some(s) = self.skipped.iter().find(|s| s.kid.as_deref() == Some(kid)) {
+                return Err(Error::KeyUnusable {
+                    kid: crate::error::truncated(kid),
+                    reason: s.reason.clone(),
+                });
+            }
+            return Err(Error::KeyNotFound {
+                kid: owned_kid(),
+                alg: alg.name().to_owned(),
+            });
+        };
+        if let Some(k) = named.clone().find(|k| k.fits(alg)) {
+            return Ok(k);
+        }
+        Err(match first.alg {
+            Some(key_alg) if first.kind() == alg.key_kind() => Error::KeyAlgorithmMismatch {
+                kid: owned_kid(),
+                key_alg: key_alg.name().to_owned(),
+                alg: alg.name().to_owned(),
+            },
+            _ => Error::KeyTypeMismatch {
+                kid: owned_kid(),
+                key_type: first.kind().name(),
+                alg: alg.name().to_owned(),
+            },
+        })
+    }
+
+    /// Selects the key for a parsed header and verifies the signature.
+    pub(crate) fn verify_header(
+        &self,
+        header: &Header,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        self.verify_signature(header.alg, header.kid.as_deref(), message, signature)
+            .map(|_| ())
+    }
+}
+
+/// An HMAC secret shorter than 32 bytes was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("HMAC secret of {len} bytes is too short: at least 32 bytes are required")]
+pub struct HmacSecretTooShort {
+    /// Length of the secret given.
+    pub len: usize,
+}
+
+fn parse_jwk(value: Value) -> Result<Key, String> {
+    let raw: RawJwk = serde_json::from_value(value).map_err(|e| format!("not a valid JWK: {e}"))?;
+    if let Some(u) = &raw.use_ {
+        if u != "sig" {
+            return Err(format!("use is {u:?}, not \"sig\""));
+        }
+    }
+    if let Some(ops) = &raw.key_ops {
+        if !ops.iter().any(|o| o == "verify") {
+            return Err("key_ops does not include \"verify\"".to_owned());
+        }
+    }
+    let alg = match &raw.alg {
+        None => None,
+        Some(a) => Some(
+            a.parse::<Algorithm>()
+                .map_err(|_| format!("alg {a:?} is not a supported signature algorithm"))?,
+        ),
+    };
+    let material = match (raw.kty.as_str(), raw.crv.as_deref()) {
+        ("RSA", _) => rsa_material(&raw)?,
+        ("EC", Some("P-256")) => {
+            let (x, y) = coordinates(&raw, 32)?;
+            let point = p256::Sec1Point::from_affine_coordinates(
+                x.as_slice()
+                    .try_into()
+                    .map_err(|_| "bad EC coordinate length".to_owned())?,
+                y.as_slice()
+                    .try_into()
+                    .map_err(|_| "bad EC coordinate length".to_owned())?,
+                false,
+            );
+            Material::P256(
+                p256::ecdsa::VerifyingKey::from_sec1_point(&point)
+                    .map_err(|_| "the EC point is not on P-256".to_owned())?,
+            )
+        }
+        ("EC", Some("P-384")) => {
+            let (x, y) = coordinates(&raw, 48)?;
+            let point = p384::Sec1Point::from_affine_coordinates(
+                x.as_slice()
+                    .try_into()
+                    .map_err(|_| "bad EC coordinate length".to_owned())?,
+                y.as_slice()
+                    .try_into()
+                    .map_err(|_| "bad EC coordinate length".to_owned())?,
+                false,
+            );
+            Material::P384(
+                p384::ecdsa::VerifyingKey::from_sec1_point(&point)
+                    .map_err(|_| "the EC point is not on P-384".to_owned())?,
+            )
+        }
+        ("OKP", Some("Ed25519")) => {
+            let x = b64_member(&raw.x, "x")?;
+            let x: [u8; 32] = x
+                .as_slice()
+                .try_into()
+                .map_err(|_| "Ed25519 x must be 32 bytes".to_owned())?;
+            Material::Ed25519(
+                ed25519_dalek::VerifyingKey::from_bytes(&x)
+                    .map_err(|_| "Ed25519 x is not a valid point".to_owned())?,
+            )
+        }
+        ("EC" | "OKP", crv) => {
+            return Err(format!(
+                "curve {} is not supported",
+                crv.map_or_else(|| "(missing)".to_owned(), |c| format!("{c:?}"))
+            ));
+        }
+        ("oct", _) => {
+            return Err(
+                "symmetric keys are never read from a JWKS; add the client secret with add_hmac_secret"
+                    .to_owned(),
+            );
+        }
+        (kty, _) => return Err(format!("key type {kty:?} is not supported")),
+    };
+    if let Some(a) = alg {
+        if a.key_kind() != material.kind() {
+            return Err(format!(
+                "alg {a} does not fit a {} key",
+                material.kind().name()
+            ));
+        }
+    }
+    Ok(Key {
+        kid: raw.kid,
+        alg,
+        material,
+    })
+}
+
+fn b64_member(v: &Option<String>, name: &str) -> Result<Vec<u8>, String> {
+    let s = v
+        .as_deref()
+        .ok_or_else(|| format!("member {name} is missing"))?;
+    Base64UrlUnpadded::decode_vec(s).map_err(|_| format!("member {name} is not base64url"))
+}
+
+fn coordinates(raw: &RawJwk, len: usize) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let x = b64_member(&raw.x, "x")?;
+    let y = b64_member(&raw.y, "y")?;
+    if x.len() != len || y.len() != len {
+        return Err(format!("EC coordinates must be {len} bytes each"));
+    }
+    Ok((x, y))
+}
+
+fn rsa_material(raw: &RawJwk) -> Result<Material, String> {
+    let n = b64_member(&raw.n, "n")?;
+    let e = b64_member(&raw.e, "e")?;
+    let n = strip_leading_zeros(&n);
+    let e = strip_leading_zeros(&e);
+    if n.is_empty() || e.is_empty() {
+        return Err("RSA n and e must be non-zero".to_owned());
+    }
+    // Check the size before any arithmetic on a hostile modulus.
+    let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+    if bits < RSA_MIN_BITS {
+        return Err(format!(
+            "RSA modulus of {bits} bits is under {RSA_MIN_BITS}"
+        ));
+    }
+    if bits > RSA_MAX_BITS {
+        return Err(format!("RSA modulus of {bits} bits is over {RSA_MAX_BITS}"));
+    }
+    let key = rsa::PublicKey::new_with_size_limits(
+        BoxedUint::from_be_slice_vartime(n),
+        BoxedUint::from_be_slice_vartime(e),
+        RSA_MIN_BITS..=RSA_MAX_BITS,
+    )
+    .map_err(|err| format!("RSA key refused: {err}"))?;
+    Ok(Material::Rsa(Box::new(RsaVerifiers::new(key))))
+}
+
+fn strip_leading_zeros(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    b.get(start..).unwrap_or_default()
+}

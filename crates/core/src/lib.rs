@@ -1,0 +1,69 @@
+//! OpenID Connect Back-Channel Logout 1.0 for relying parties: verify and
+//! validate logout tokens, with no I/O.
+//!
+//! When a user logs out at the OpenID Provider, the provider POSTs a signed
+//! *logout token* to every relying party the user used. This crate proves
+//! such a token genuine and valid, exactly as §2.6 of the
+//! [specification](https://openid.net/specs/openid-connect-backchannel-1_0.html)
+//! requires, from the raw bytes, a [`KeySet`] and the current time passed
+//! in. It opens no file or socket, reads no clock and spawns nothing: the
+//! framework adapters, the JWKS fetcher and the stores live in other crates.
+//!
+//! ```
+//! use backchannel_logout::{ClientId, Error, Issuer, KeySet, LogoutScope, UnixTime, Validator};
+//!
+//! // The provider's key set, parsed once (RSA keys are precomputed here).
+//! let keys = KeySet::from_jwks(include_bytes!("../tests/data/doc-jwks.json"))?;
+//! // The validator, built once: issuer, client id, and secure defaults
+//! // (RS256 only, 60 s leeway, 10 minutes max age, exp required).
+//! let validator = Validator::builder(
+//!     Issuer::new("https://op.example.com"),
+//!     ClientId::new("client-1"),
+//! )
+//! .build()?;
+//!
+//! let token = include_str!("../tests/data/doc-token.txt").trim();
+//! let now = UnixTime::from_secs(1_767_225_630); // pass the real time in
+//! let logout = validator.validate(token.as_bytes(), &keys, now)?;
+//! assert_eq!(logout.issuer(), "https://op.example.com");
+//! match logout.scope() {
+//!     LogoutScope::Session { sid, .. } => assert_eq!(sid, "session-42"),
+//!     LogoutScope::Subject { .. } => unreachable!("the token has a sid"),
+//! }
+//! // Remember the jti until then to refuse a replay.
+//! assert!(logout.remember_jti_until() > now);
+//!
+//! // Any failed check is a typed error with a stable code.
+//! let later = UnixTime::from_secs(1_767_225_630 + 3600);
+//! let err = validator.validate(token.as_bytes(), &keys, later).unwrap_err();
+//! assert!(matches!(err, Error::TooOld { .. }));
+//! assert_eq!(err.code(), "token_too_old");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Modules follow the specifications: [`jws`] (compact form, header),
+//! [`jwk`] (keys and key sets), [`alg`] (algorithms), [`claims`] (the logout
+//! token), [`validate`] (the validator and its configuration), [`error`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(clippy::indexing_slicing)]
+
+pub mod alg;
+pub mod claims;
+pub mod error;
+mod json;
+pub mod jwk;
+pub mod jws;
+pub mod time;
+pub mod validate;
+
+pub use alg::{Algorithm, AlgorithmSet, KeyKind, UnknownAlgorithm};
+pub use claims::{LOGOUT_EVENT, LogoutScope, LogoutToken};
+pub use error::{ConfigError, Error, JwksError};
+pub use jwk::{HmacSecretTooShort, Key, KeySet, SkippedKey};
+pub use jws::Header;
+pub use time::UnixTime;
+pub use validate::{
+    ClientId, Issuer, TypPolicy, UnverifiedToken, Validator, ValidatorBuilder, ValidatorSet,
+    peek_unverified, verify_compact,
+};
