@@ -43,7 +43,11 @@
 //!
 //! Modules follow the specifications: [`jws`] (compact form, header),
 //! [`jwk`] (keys and key sets), [`alg`] (algorithms), [`claims`] (the logout
-//! token), [`validate`] (the validator and its configuration), [`error`].
+//! token), [`validate`] (the validator and its configuration), [`error`];
+//! then the HTTP side: [`request`] (the form body), [`response`] (the
+//! answer), [`receive`] (the whole endpoint, driving a key source, a replay
+//! guard and a logout sink) and [`store`] (what to record at login, and
+//! in-memory stores).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::indexing_slicing)]
@@ -54,6 +58,10 @@ pub mod error;
 mod json;
 pub mod jwk;
 pub mod jws;
+pub mod receive;
+pub mod request;
+pub mod response;
+pub mod store;
 pub mod time;
 pub mod validate;
 
@@ -62,6 +70,12 @@ pub use claims::{LOGOUT_EVENT, LogoutScope, LogoutToken};
 pub use error::{ConfigError, Error, JwksError};
 pub use jwk::{HmacSecretTooShort, Key, KeySet, SkippedKey};
 pub use jws::Header;
+pub use receive::{
+    BackendError, Freshness, KeySource, LogoutSink, Outcome, Receiver, Rejection, ReplayGuard,
+    StaticKeys,
+};
+pub use response::Response;
+pub use store::{MemoryLogoutStore, MemoryReplayGuard, SessionRecord, SessionStatus};
 pub use time::UnixTime;
 pub use validate::{
     ClientId, Issuer, TypPolicy, UnverifiedToken, Validator, ValidatorBuilder, ValidatorSet,

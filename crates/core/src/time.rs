@@ -9,7 +9,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// [`crate::Validator::validate`], which keeps validation deterministic and
 /// testable. Adapters build it from [`SystemTime`] with
 /// [`UnixTime::from_system_time`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct UnixTime(u64);
 
 impl UnixTime {

@@ -479,6 +479,14 @@ pub fn peek_unverified(token: &[u8]) -> Result<UnverifiedToken, Error> {
     Ok(UnverifiedToken { header, issuer })
 }
 
+impl From<Validator> for ValidatorSet {
+    fn from(validator: Validator) -> Self {
+        let mut by_issuer = HashMap::new();
+        by_issuer.insert(validator.issuer().as_str().to_owned(), validator);
+        ValidatorSet { by_issuer }
+    }
+}
+
 /// Validators for several issuers (a multi-tenant application): routes a
 /// token by its unverified `iss` to that issuer's validator, which then
 /// validates it fully.
@@ -507,6 +515,27 @@ impl ValidatorSet {
         }
         self.by_issuer.insert(issuer, validator);
         Ok(())
+    }
+
+    /// The validator, when the set holds exactly one.
+    #[must_use]
+    pub fn only(&self) -> Option<&Validator> {
+        match self.by_issuer.len() {
+            1 => self.by_issuer.values().next(),
+            _ => None,
+        }
+    }
+
+    /// Number of issuers.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.by_issuer.len()
+    }
+
+    /// Whether the set is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.by_issuer.is_empty()
     }
 
     /// The validator for `issuer`, if configured.
