@@ -314,10 +314,10 @@ impl KeySet {
             .peekable();
         let Some(&first) = named.peek() else {
             // A kid-less HMAC secret answers for a kid no other key claims.
-            if alg.key_kind() == KeyKind::Hmac {
-                if let Some(k) = self.keys.iter().find(|k| k.kid.is_none() && k.fits(alg)) {
-                    return Ok(k);
-                }
+            if alg.key_kind() == KeyKind::Hmac
+                && let Some(k) = self.keys.iter().find(|k| k.kid.is_none() && k.fits(alg))
+            {
+                return Ok(k);
             }
             if let Some(s) = self.skipped.iter().find(|s| s.kid.as_deref() == Some(kid)) {
                 return Err(Error::KeyUnusable {
@@ -369,15 +369,15 @@ pub struct HmacSecretTooShort {
 
 fn parse_jwk(value: Value) -> Result<Key, String> {
     let raw: RawJwk = serde_json::from_value(value).map_err(|e| format!("not a valid JWK: {e}"))?;
-    if let Some(u) = &raw.use_ {
-        if u != "sig" {
-            return Err(format!("use is {u:?}, not \"sig\""));
-        }
+    if let Some(u) = &raw.use_
+        && u != "sig"
+    {
+        return Err(format!("use is {u:?}, not \"sig\""));
     }
-    if let Some(ops) = &raw.key_ops {
-        if !ops.iter().any(|o| o == "verify") {
-            return Err("key_ops does not include \"verify\"".to_owned());
-        }
+    if let Some(ops) = &raw.key_ops
+        && !ops.iter().any(|o| o == "verify")
+    {
+        return Err("key_ops does not include \"verify\"".to_owned());
     }
     let alg = match &raw.alg {
         None => None,
@@ -445,13 +445,13 @@ fn parse_jwk(value: Value) -> Result<Key, String> {
         }
         (kty, _) => return Err(format!("key type {kty:?} is not supported")),
     };
-    if let Some(a) = alg {
-        if a.key_kind() != material.kind() {
-            return Err(format!(
-                "alg {a} does not fit a {} key",
-                material.kind().name()
-            ));
-        }
+    if let Some(a) = alg
+        && a.key_kind() != material.kind()
+    {
+        return Err(format!(
+            "alg {a} does not fit a {} key",
+            material.kind().name()
+        ));
     }
     Ok(Key {
         kid: raw.kid,

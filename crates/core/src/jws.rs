@@ -73,9 +73,7 @@ pub(crate) fn decode_segment_into<'b>(
     buf: &'b mut [u8],
     part: Part,
 ) -> Result<&'b [u8], Error> {
-    Base64UrlUnpadded::decode(src, buf)
-        .map(|d| &*d)
-        .map_err(|_| Error::Base64 { part })
+    Base64UrlUnpadded::decode(src, buf).map_err(|_| Error::Base64 { part })
 }
 
 /// Largest header decoded on the stack; larger ones (an `x5c` chain) go to the heap.

@@ -81,3 +81,8 @@ pub use validate::{
     ClientId, Issuer, TypPolicy, UnverifiedToken, Validator, ValidatorBuilder, ValidatorSet,
     peek_unverified, verify_compact,
 };
+
+/// The README's quick start, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

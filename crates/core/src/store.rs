@@ -182,10 +182,10 @@ impl MemoryReplayGuard {
     fn first_use_now(&self, issuer: &str, jti: &str, until: UnixTime, now: UnixTime) -> Freshness {
         let key = fingerprint(issuer, jti);
         let mut e = lock(&self.inner);
-        if let Some(&t) = e.until.get(&key) {
-            if t > now {
-                return Freshness::Replay;
-            }
+        if let Some(&t) = e.until.get(&key)
+            && t > now
+        {
+            return Freshness::Replay;
         }
         // Drop expired entries from the front, then make room.
         while let Some(&(k, t)) = e.order.front() {
@@ -344,18 +344,17 @@ impl MemoryLogoutStore {
     #[must_use]
     pub fn is_logged_out_now(&self, session: &SessionRecord, now: UnixTime) -> bool {
         let m = lock(&self.inner);
-        if let Some(sid) = &session.sid {
-            if m.sids
+        if let Some(sid) = &session.sid
+            && m.sids
                 .get(&(session.issuer.clone(), sid.clone()))
                 .is_some_and(|exp| *exp > now)
-            {
-                return true;
-            }
+        {
+            return true;
         }
-        if let Some(sub) = &session.sub {
-            if let Some((iat, exp)) = m.subs.get(&(session.issuer.clone(), sub.clone())) {
-                return *exp > now && session.authenticated_at < *iat;
-            }
+        if let Some(sub) = &session.sub
+            && let Some((iat, exp)) = m.subs.get(&(session.issuer.clone(), sub.clone()))
+        {
+            return *exp > now && session.authenticated_at < *iat;
         }
         false
     }

@@ -322,15 +322,14 @@ impl Validator {
                 found: truncated(&claims.iss),
             });
         }
-        if !claims.aud.iter().any(|a| *a == c.client_id.0) {
+        if !claims.aud.contains(&c.client_id.0) {
             return Err(Error::AudienceMismatch);
         }
-        if claims.aud.len() > 1 {
-            if let Some(azp) = &claims.azp {
-                if *azp != c.client_id.0 {
-                    return Err(Error::AuthorizedPartyMismatch);
-                }
-            }
+        if claims.aud.len() > 1
+            && let Some(azp) = &claims.azp
+            && *azp != c.client_id.0
+        {
+            return Err(Error::AuthorizedPartyMismatch);
         }
         let leeway = c.leeway.as_secs();
         let (iat, now_s) = (claims.iat.as_secs(), now.as_secs());
@@ -356,13 +355,13 @@ impl Validator {
             }
             _ => {}
         }
-        if let Some(nbf) = claims.nbf {
-            if nbf.as_secs() > now_s.saturating_add(leeway) {
-                return Err(Error::NotYetValid {
-                    nbf: nbf.as_secs(),
-                    now: now_s,
-                });
-            }
+        if let Some(nbf) = claims.nbf
+            && nbf.as_secs() > now_s.saturating_add(leeway)
+        {
+            return Err(Error::NotYetValid {
+                nbf: nbf.as_secs(),
+                now: now_s,
+            });
         }
         if claims.sub.is_none() && claims.sid.is_none() {
             return Err(Error::MissingSubjectAndSession);

@@ -335,6 +335,7 @@ impl TokenBuilder {
 
     /// Sets `sub`.
     #[must_use]
+    #[allow(clippy::should_implement_trait)] // named after the claim
     pub fn sub(self, sub: &str) -> Self {
         self.claim("sub", sub)
     }
