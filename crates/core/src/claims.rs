@@ -2,8 +2,11 @@
 
 use serde_json::{Map, Value};
 
+use serde::de::MapAccess;
+
 use crate::alg::Algorithm;
-use crate::error::{Error, Expected};
+use crate::error::{Error, Expected, Part};
+use crate::json::{MAX_DEPTH, Members, Name};
 use crate::time::UnixTime;
 
 /// The member of `events` that makes a JWT a back-channel logout token.
@@ -163,70 +166,151 @@ pub(crate) struct Claims {
 }
 
 impl Claims {
-    /// Takes the registered claims out of the parsed object, checking each
-    /// one's JSON type. Wrong types are errors, never silently ignored.
-    pub(crate) fn from_map(mut map: Map<String, Value>) -> Result<Self, Error> {
-        let iss = required(string(&mut map, "iss")?, "iss")?;
-        let aud = match map.remove("aud") {
-            None => return Err(Error::MissingClaim { name: "aud" }),
-            Some(Value::String(s)) => vec![s],
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .map(|v| match v {
-                    Value::String(s) => Ok(s),
-                    _ => Err(Error::InvalidClaimType {
-                        name: "aud",
-                        expected: Expected::StringOrArray,
-                    }),
-                })
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(Error::InvalidClaimType {
-                    name: "aud",
-                    expected: Expected::StringOrArray,
-                });
-            }
-        };
-        let azp = string(&mut map, "azp")?;
-        let iat = required(numeric_date(&mut map, "iat")?, "iat")?;
-        let exp = numeric_date(&mut map, "exp")?;
-        let nbf = numeric_date(&mut map, "nbf")?;
-        let jti = non_empty(required(string(&mut map, "jti")?, "jti")?, "jti")?;
-        let sub = string(&mut map, "sub")?
-            .map(|s| non_empty(s, "sub"))
-            .transpose()?;
-        let sid = string(&mut map, "sid")?
-            .map(|s| non_empty(s, "sid"))
-            .transpose()?;
-        let event = match map.remove("events") {
-            None => return Err(Error::MissingClaim { name: "events" }),
-            Some(Value::Object(mut events)) => match events.remove(LOGOUT_EVENT) {
-                None => return Err(Error::MissingLogoutEvent),
-                Some(Value::Object(event)) => event,
-                Some(_) => return Err(Error::InvalidLogoutEvent),
-            },
-            Some(_) => {
-                return Err(Error::InvalidClaimType {
-                    name: "events",
-                    expected: Expected::Object,
-                });
-            }
-        };
-        let nonce = map.remove("nonce").is_some();
+    /// Parses the decoded claims segment, checking each registered claim's
+    /// JSON type as it streams past. Wrong types are errors, never silently
+    /// ignored; duplicate names are refused; unregistered claims are kept.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, Error> {
+        let mut m = ClaimMembers::default();
+        crate::json::parse_members(bytes, Part::Claims, &mut m)?;
         Ok(Claims {
-            iss,
-            aud,
-            azp,
-            iat,
-            exp,
-            nbf,
-            jti,
-            sub,
-            sid,
-            event,
-            nonce,
-            other: map,
+            iss: required(m.iss, "iss")?,
+            aud: required(m.aud, "aud")?,
+            azp: m.azp,
+            iat: required(m.iat, "iat")?,
+            exp: m.exp,
+            nbf: m.nbf,
+            jti: required(m.jti, "jti")?,
+            sub: m.sub,
+            sid: m.sid,
+            event: required(m.event, "events")?,
+            nonce: m.nonce,
+            other: m.other,
         })
+    }
+}
+
+/// Registered claims seen so far, one bit each, to refuse duplicates.
+const REGISTERED: [&str; 11] = [
+    "iss", "aud", "azp", "iat", "exp", "nbf", "jti", "sub", "sid", "events", "nonce",
+];
+
+#[derive(Default)]
+struct ClaimMembers {
+    seen: u16,
+    iss: Option<String>,
+    aud: Option<Vec<String>>,
+    azp: Option<String>,
+    iat: Option<UnixTime>,
+    exp: Option<UnixTime>,
+    nbf: Option<UnixTime>,
+    jti: Option<String>,
+    sub: Option<String>,
+    sid: Option<String>,
+    event: Option<Map<String, Value>>,
+    nonce: bool,
+    other: Map<String, Value>,
+}
+
+impl<'de> Members<'de> for ClaimMembers {
+    fn member<A: MapAccess<'de>>(
+        &mut self,
+        name: Name<'de>,
+        access: &mut A,
+    ) -> Result<Result<(), Error>, A::Error> {
+        let Some(index) = REGISTERED.iter().position(|r| *r == name.0) else {
+            let value: Value = access.next_value()?;
+            return Ok(self.other_claim(name.0.into_owned(), value));
+        };
+        let name: &'static str = REGISTERED.get(index).copied().unwrap_or_default();
+        let bit = 1u16 << index;
+        if self.seen & bit != 0 {
+            return Ok(Err(Error::DuplicateMember {
+                part: Part::Claims,
+                name: name.to_owned(),
+            }));
+        }
+        self.seen |= bit;
+        let value: Value = access.next_value()?;
+        Ok(self.registered(name, value))
+    }
+}
+
+impl ClaimMembers {
+    fn other_claim(&mut self, name: String, value: Value) -> Result<(), Error> {
+        if crate::json::depth(&value) >= MAX_DEPTH {
+            return Err(Error::JsonTooDeep {
+                part: Part::Claims,
+                max: MAX_DEPTH,
+            });
+        }
+        if self.other.contains_key(&name) {
+            return Err(Error::DuplicateMember {
+                part: Part::Claims,
+                name: crate::error::truncated(&name),
+            });
+        }
+        self.other.insert(name, value);
+        Ok(())
+    }
+
+    fn registered(&mut self, name: &'static str, value: Value) -> Result<(), Error> {
+        match name {
+            "iss" => self.iss = Some(string(value, name)?),
+            "azp" => self.azp = Some(string(value, name)?),
+            "jti" => self.jti = Some(non_empty(string(value, name)?, name)?),
+            "sub" => self.sub = Some(non_empty(string(value, name)?, name)?),
+            "sid" => self.sid = Some(non_empty(string(value, name)?, name)?),
+            "iat" => self.iat = Some(numeric_date(value, name)?),
+            "exp" => self.exp = Some(numeric_date(value, name)?),
+            "nbf" => self.nbf = Some(numeric_date(value, name)?),
+            "aud" => self.aud = Some(audiences(value)?),
+            "events" => self.event = Some(logout_event(value)?),
+            _ => self.nonce = true,
+        }
+        Ok(())
+    }
+}
+
+fn audiences(value: Value) -> Result<Vec<String>, Error> {
+    let invalid = Error::InvalidClaimType {
+        name: "aud",
+        expected: Expected::StringOrArray,
+    };
+    match value {
+        Value::String(s) => Ok(vec![s]),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                _ => Err(invalid.clone()),
+            })
+            .collect(),
+        _ => Err(invalid),
+    }
+}
+
+fn logout_event(value: Value) -> Result<Map<String, Value>, Error> {
+    let Value::Object(mut events) = value else {
+        return Err(Error::InvalidClaimType {
+            name: "events",
+            expected: Expected::Object,
+        });
+    };
+    match events.remove(LOGOUT_EVENT) {
+        None => Err(Error::MissingLogoutEvent),
+        Some(Value::Object(event)) => {
+            if event
+                .values()
+                .any(|v| crate::json::depth(v) + 2 >= MAX_DEPTH)
+            {
+                return Err(Error::JsonTooDeep {
+                    part: Part::Claims,
+                    max: MAX_DEPTH,
+                });
+            }
+            Ok(event)
+        }
+        Some(_) => Err(Error::InvalidLogoutEvent),
     }
 }
 
@@ -242,29 +326,23 @@ fn non_empty(s: String, name: &'static str) -> Result<String, Error> {
     }
 }
 
-fn string(map: &mut Map<String, Value>, name: &'static str) -> Result<Option<String>, Error> {
-    match map.remove(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(Error::InvalidClaimType {
+fn string(value: Value, name: &'static str) -> Result<String, Error> {
+    match value {
+        Value::String(s) => Ok(s),
+        _ => Err(Error::InvalidClaimType {
             name,
             expected: Expected::String,
         }),
     }
 }
 
-fn numeric_date(
-    map: &mut Map<String, Value>,
-    name: &'static str,
-) -> Result<Option<UnixTime>, Error> {
-    match map.remove(name) {
-        None => Ok(None),
-        Some(Value::Number(n)) => n
+fn numeric_date(value: Value, name: &'static str) -> Result<UnixTime, Error> {
+    match value {
+        Value::Number(n) => n
             .as_f64()
             .and_then(UnixTime::from_numeric_date)
-            .map(Some)
             .ok_or(Error::InvalidNumericDate { name }),
-        Some(_) => Err(Error::InvalidClaimType {
+        _ => Err(Error::InvalidClaimType {
             name,
             expected: Expected::Number,
         }),

@@ -1,104 +1,155 @@
-//! Strict JSON object parsing: bounded depth, duplicate member names refused.
+//! Strict JSON object parsing: one object, member names unique, bounded depth.
+//!
+//! The header and the claims are read by visitors that look at each member
+//! once, in place: registered members are type-checked as they stream past
+//! (names borrowed from the input, no map built for them), and only
+//! unregistered claims are kept in a map for the application.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Part};
 
-/// Maximum nesting of arrays and objects in a header or claims set.
+/// Maximum nesting of arrays and objects in the claims.
 pub(crate) const MAX_DEPTH: usize = 16;
 
-/// Parses `bytes` as one JSON object, refusing duplicate member names at the
-/// top level and nesting deeper than [`MAX_DEPTH`].
-pub(crate) fn parse_object(bytes: &[u8], part: Part) -> Result<Map<String, Value>, Error> {
-    check_depth(bytes, part)?;
-    let mut duplicate = None;
+/// A member name, borrowed from the input when it has no escapes.
+pub(crate) struct Name<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Name(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Name(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Name(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// What a member visitor does with one member.
+pub(crate) trait Members<'de> {
+    /// Handles the member `name`, reading its value from `access`. Returns
+    /// `Ok(Err(e))` to stop with a specific validation error.
+    fn member<A: MapAccess<'de>>(
+        &mut self,
+        name: Name<'de>,
+        access: &mut A,
+    ) -> Result<Result<(), Error>, A::Error>;
+}
+
+/// Parses `bytes` as exactly one JSON object, feeding each member to `sink`.
+pub(crate) fn parse_members<'de, M: Members<'de>>(
+    bytes: &'de [u8],
+    part: Part,
+    sink: &mut M,
+) -> Result<(), Error> {
+    let mut failure = None;
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = UniqueObject {
-        duplicate: &mut duplicate,
+    let parsed = ObjectSeed {
+        sink,
+        failure: &mut failure,
     }
     .deserialize(&mut de)
-    .and_then(|map| de.end().map(|()| map));
-    match parsed {
-        Ok(map) => Ok(map),
-        Err(_) => match duplicate {
-            Some(name) => Err(Error::DuplicateMember {
-                part,
-                name: crate::error::truncated(&name),
-            }),
-            None => Err(Error::NotJsonObject { part }),
-        },
+    .and_then(|()| de.end());
+    match (parsed, failure) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(e)) => Err(e),
+        (Err(_), None) => Err(Error::NotJsonObject { part }),
     }
 }
 
-/// Rejects input whose arrays and objects nest deeper than [`MAX_DEPTH`],
-/// before serde_json recurses into it. Brackets inside strings do not count.
-fn check_depth(bytes: &[u8], part: Part) -> Result<(), Error> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in bytes {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(Error::JsonTooDeep {
-                        part,
-                        max: MAX_DEPTH,
-                    });
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
+struct ObjectSeed<'s, M> {
+    sink: &'s mut M,
+    failure: &'s mut Option<Error>,
 }
 
-struct UniqueObject<'s> {
-    duplicate: &'s mut Option<String>,
-}
+impl<'de, M: Members<'de>> DeserializeSeed<'de> for ObjectSeed<'_, M> {
+    type Value = ();
 
-impl<'de> DeserializeSeed<'de> for UniqueObject<'_> {
-    type Value = Map<String, Value>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for UniqueObject<'_> {
-    type Value = Map<String, Value>;
+impl<'de, M: Members<'de>> Visitor<'de> for ObjectSeed<'_, M> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        let mut map = Map::new();
-        while let Some(key) = access.next_key::<String>()? {
-            let value: Value = access.next_value()?;
-            if map.contains_key(&key) {
-                *self.duplicate = Some(key);
-                return Err(serde::de::Error::custom("duplicate member"));
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        while let Some(name) = access.next_key::<Name<'de>>()? {
+            if let Err(e) = self.sink.member(name, &mut access)? {
+                *self.failure = Some(e);
+                return Err(serde::de::Error::custom("invalid member"));
             }
-            map.insert(key, value);
         }
-        Ok(map)
+        Ok(())
     }
+}
+
+/// Skips a member's value.
+pub(crate) fn skip<'de, A: MapAccess<'de>>(access: &mut A) -> Result<(), A::Error> {
+    access.next_value::<IgnoredAny>().map(|_| ())
+}
+
+/// Nesting depth of a value: 0 for a scalar.
+pub(crate) fn depth(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Parses `bytes` as one JSON object into a map, refusing duplicate member
+/// names and nesting deeper than [`MAX_DEPTH`]. For the unverified peek;
+/// validation uses the streaming visitors.
+pub(crate) fn parse_object(bytes: &[u8], part: Part) -> Result<Map<String, Value>, Error> {
+    struct Collect(Map<String, Value>, Part);
+    impl<'de> Members<'de> for Collect {
+        fn member<A: MapAccess<'de>>(
+            &mut self,
+            name: Name<'de>,
+            access: &mut A,
+        ) -> Result<Result<(), Error>, A::Error> {
+            let value: Value = access.next_value()?;
+            if depth(&value) >= MAX_DEPTH {
+                return Ok(Err(Error::JsonTooDeep {
+                    part: self.1,
+                    max: MAX_DEPTH,
+                }));
+            }
+            let name = name.0.into_owned();
+            if self.0.contains_key(&name) {
+                return Ok(Err(Error::DuplicateMember {
+                    part: self.1,
+                    name: crate::error::truncated(&name),
+                }));
+            }
+            self.0.insert(name, value);
+            Ok(Ok(()))
+        }
+    }
+    let mut c = Collect(Map::new(), part);
+    parse_members(bytes, part, &mut c)?;
+    Ok(c.0)
 }
 
 #[cfg(test)]
@@ -115,6 +166,9 @@ mod tests {
                 name: "a".into()
             }
         );
+        // An escaped spelling of the same name is the same name.
+        let err = parse_object(br#"{"a":1,"\u0061":3}"#, Part::Claims).unwrap_err();
+        assert!(matches!(err, Error::DuplicateMember { .. }));
     }
 
     #[test]
@@ -135,6 +189,9 @@ mod tests {
             parse_object(deep.as_bytes(), Part::Claims),
             Err(Error::JsonTooDeep { .. })
         ));
+        // Beyond serde_json's own recursion limit: refused, never a stack overflow.
+        let deeper = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse_object(deeper.as_bytes(), Part::Claims).is_err());
         let brackets = format!("{{\"a\":\"{}\"}}", "[{".repeat(40));
         assert!(parse_object(brackets.as_bytes(), Part::Claims).is_ok());
     }

@@ -1,10 +1,12 @@
 //! The JWS compact serialization (RFC 7515 §7.1) and the JOSE header.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use serde_json::{Map, Value};
+use serde::de::MapAccess;
+use serde_json::Value;
 
 use crate::alg::Algorithm;
 use crate::error::{Error, Expected, Part};
+use crate::json::{Members, Name, skip};
 
 /// The JOSE header of a signed token, as far as this library reads it.
 ///
@@ -34,15 +36,11 @@ pub(crate) struct Compact<'a> {
 impl<'a> Compact<'a> {
     /// Splits a compact serialization into exactly three segments.
     pub(crate) fn split(token: &'a [u8]) -> Result<Self, Error> {
-        let mut dots = token
-            .iter()
-            .enumerate()
-            .filter(|&(_, &b)| b == b'.')
-            .map(|(i, _)| i);
+        let mut dots = memchr::memchr_iter(b'.', token);
         let (first, second) = match (dots.next(), dots.next(), dots.next()) {
             (Some(a), Some(b), None) => (a, b),
             _ => {
-                let found = token.iter().filter(|&&b| b == b'.').count() + 1;
+                let found = memchr::memchr_iter(b'.', token).count() + 1;
                 return Err(if found == 5 {
                     Error::EncryptedToken
                 } else {
@@ -63,8 +61,10 @@ impl<'a> Compact<'a> {
 
 /// Decodes one segment as strict unpadded base64url into a new vector.
 pub(crate) fn decode_segment(src: &[u8], part: Part) -> Result<Vec<u8>, Error> {
-    let s = std::str::from_utf8(src).map_err(|_| Error::Base64 { part })?;
-    Base64UrlUnpadded::decode_vec(s).map_err(|_| Error::Base64 { part })
+    let mut out = vec![0u8; src.len() / 4 * 3 + 3];
+    let len = decode_segment_into(src, &mut out, part)?.len();
+    out.truncate(len);
+    Ok(out)
 }
 
 /// Decodes one segment into `buf`, returning the decoded prefix.
@@ -89,56 +89,82 @@ pub(crate) fn parse_header(segment: &[u8]) -> Result<Header, Error> {
         heap = decode_segment(segment, Part::Header)?;
         heap.as_slice()
     };
-    let map = crate::json::parse_object(bytes, Part::Header)?;
-    header_from_map(&map)
-}
-
-fn header_from_map(map: &Map<String, Value>) -> Result<Header, Error> {
-    let alg = match map.get("alg") {
+    let mut h = HeaderMembers::default();
+    crate::json::parse_members(bytes, Part::Header, &mut h)?;
+    let alg = match h.alg {
         None => return Err(Error::MissingAlgorithm),
-        Some(Value::String(s)) => Algorithm::from_header(s)?,
-        Some(_) => {
-            return Err(Error::InvalidHeader {
-                name: "alg",
-                expected: Expected::String,
-            });
-        }
+        Some(alg) => Algorithm::from_header(&alg)?,
     };
-    let kid = optional_string(map, "kid")?;
-    let typ = optional_string(map, "typ")?;
-    if let Some(crit) = map.get("crit") {
-        let names = match crit {
-            Value::Array(a) if !a.is_empty() => a,
-            _ => {
-                return Err(Error::InvalidHeader {
-                    name: "crit",
-                    expected: Expected::StringArray,
-                });
-            }
-        };
-        // No extension is understood, so any named one means: reject.
-        let first = names
-            .first()
-            .and_then(Value::as_str)
-            .ok_or(Error::InvalidHeader {
-                name: "crit",
-                expected: Expected::StringArray,
-            })?;
-        return Err(Error::UnsupportedCritical {
-            name: crate::error::truncated(first),
-        });
-    }
-    Ok(Header { alg, kid, typ })
+    Ok(Header {
+        alg,
+        kid: h.kid,
+        typ: h.typ,
+    })
 }
 
-fn optional_string(map: &Map<String, Value>, name: &'static str) -> Result<Option<String>, Error> {
-    match map.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(Error::InvalidHeader {
-            name,
-            expected: Expected::String,
-        }),
+/// The header parameters read; every other parameter (including `jwk`,
+/// `jku`, `x5u`, `x5c`) is skipped unread.
+#[derive(Default)]
+struct HeaderMembers {
+    alg: Option<String>,
+    kid: Option<String>,
+    typ: Option<String>,
+}
+
+impl<'de> Members<'de> for HeaderMembers {
+    fn member<A: MapAccess<'de>>(
+        &mut self,
+        name: Name<'de>,
+        access: &mut A,
+    ) -> Result<Result<(), Error>, A::Error> {
+        let slot = match &*name.0 {
+            "alg" => &mut self.alg,
+            "kid" => &mut self.kid,
+            "typ" => &mut self.typ,
+            "crit" => {
+                let crit: Value = access.next_value()?;
+                return Ok(Err(crit_error(&crit)));
+            }
+            _ => return skip(access).map(Ok),
+        };
+        let name: &'static str = match &*name.0 {
+            "alg" => "alg",
+            "kid" => "kid",
+            _ => "typ",
+        };
+        if slot.is_some() {
+            return Ok(Err(Error::DuplicateMember {
+                part: Part::Header,
+                name: name.to_owned(),
+            }));
+        }
+        match access.next_value::<Value>()? {
+            Value::String(s) => {
+                *slot = Some(s);
+                Ok(Ok(()))
+            }
+            _ => Ok(Err(Error::InvalidHeader {
+                name,
+                expected: Expected::String,
+            })),
+        }
+    }
+}
+
+/// No extension is understood, so any `crit` means: reject (RFC 7515 §4.1.11).
+fn crit_error(crit: &Value) -> Error {
+    let invalid = Error::InvalidHeader {
+        name: "crit",
+        expected: Expected::StringArray,
+    };
+    match crit {
+        Value::Array(names) => match names.first().and_then(Value::as_str) {
+            Some(first) if names.iter().all(Value::is_string) => Error::UnsupportedCritical {
+                name: crate::error::truncated(first),
+            },
+            _ => invalid,
+        },
+        _ => invalid,
     }
 }
 

@@ -361,10 +361,17 @@ impl<K: KeySource, R: ReplayGuard, S: LogoutSink> Receiver<K, R, S> {
             Ok(t) => t,
             Err(e) => return finish(Err(e.into()), None, None),
         };
-        let peeked = peek_unverified(token.as_bytes()).ok();
-        let issuer = peeked.as_ref().and_then(|p| p.issuer.clone());
-        let kid = peeked.and_then(|p| p.header.kid);
         let result = self.process(token.as_bytes(), now).await;
+        let (issuer, kid) = match &result {
+            Ok(logout) => (
+                Some(logout.issuer().to_owned()),
+                logout.kid().map(str::to_owned),
+            ),
+            // For the logs only: what the refused token claimed.
+            Err(_) => peek_unverified(token.as_bytes())
+                .map(|p| (p.issuer, p.header.kid))
+                .unwrap_or_default(),
+        };
         finish(result, issuer, kid)
     }
 

@@ -291,8 +291,7 @@ impl Validator {
         self.check_header(&header)?;
         verify_signature(&header, &compact, keys)?;
         let payload = decode_segment(compact.payload, Part::Claims)?;
-        let map = crate::json::parse_object(&payload, Part::Claims)?;
-        let claims = Claims::from_map(map)?;
+        let claims = Claims::parse(&payload)?;
         self.check_claims(claims, header, now)
     }
 
