@@ -4,8 +4,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use hmac::{Hmac, KeyInit, Mac};
+#[cfg(not(feature = "aws-lc-rs"))]
 use rsa::{pkcs1v15, pss};
 use sha2::{Sha256, Sha384, Sha512};
+#[cfg(not(feature = "aws-lc-rs"))]
 use signature::Verifier;
 
 use crate::error::Error;
@@ -229,6 +231,7 @@ impl fmt::Debug for AlgorithmSet {
 }
 
 /// RSA verifying keys for every RSA algorithm, precomputed once per key.
+#[cfg(not(feature = "aws-lc-rs"))]
 #[derive(Clone)]
 pub(crate) struct RsaVerifiers {
     rs256: pkcs1v15::VerifyingKey<Sha256>,
@@ -239,9 +242,10 @@ pub(crate) struct RsaVerifiers {
     ps512: pss::VerifyingKey<Sha512>,
 }
 
+#[cfg(not(feature = "aws-lc-rs"))]
 impl RsaVerifiers {
-    pub(crate) fn new(key: rsa::PublicKey) -> Self {
-        RsaVerifiers {
+    fn new(key: rsa::PublicKey) -> Result<Self, String> {
+        Ok(RsaVerifiers {
             rs256: pkcs1v15::VerifyingKey::new(key.clone()),
             rs384: pkcs1v15::VerifyingKey::new(key.clone()),
             rs512: pkcs1v15::VerifyingKey::new(key.clone()),
@@ -249,6 +253,124 @@ impl RsaVerifiers {
             ps256: pss::VerifyingKey::new_with_salt_len(key.clone(), 32),
             ps384: pss::VerifyingKey::new_with_salt_len(key.clone(), 48),
             ps512: pss::VerifyingKey::new_with_salt_len(key, 64),
+        })
+    }
+
+    fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        match alg {
+            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => {
+                let Ok(sig) = pkcs1v15::Signature::try_from(signature) else {
+                    return false;
+                };
+                match alg {
+                    Algorithm::RS256 => self.rs256.verify(message, &sig).is_ok(),
+                    Algorithm::RS384 => self.rs384.verify(message, &sig).is_ok(),
+                    _ => self.rs512.verify(message, &sig).is_ok(),
+                }
+            }
+            Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => {
+                let Ok(sig) = pss::Signature::try_from(signature) else {
+                    return false;
+                };
+                match alg {
+                    Algorithm::PS256 => self.ps256.verify(message, &sig).is_ok(),
+                    Algorithm::PS384 => self.ps384.verify(message, &sig).is_ok(),
+                    _ => self.ps512.verify(message, &sig).is_ok(),
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
+/// RSA keys parsed once by AWS-LC, one per algorithm (the `aws-lc-rs` feature).
+#[cfg(feature = "aws-lc-rs")]
+#[derive(Clone)]
+pub(crate) struct RsaVerifiers {
+    keys: [aws_lc_rs::signature::ParsedPublicKey; 6],
+}
+
+#[cfg(feature = "aws-lc-rs")]
+impl RsaVerifiers {
+    fn new(key: rsa::PublicKey) -> Result<Self, String> {
+        use aws_lc_rs::signature as sig;
+        use rsa::traits::PublicKeyParts;
+        let (n, e) = (key.n_bytes(), key.e_bytes());
+        let components = sig::RsaPublicKeyComponents { n: &*n, e: &*e };
+        let parse = |params: &'static sig::RsaParameters| {
+            components
+                .to_parsed_public_key(params)
+                .map_err(|err| format!("RSA key refused by AWS-LC: {err}"))
+        };
+        Ok(RsaVerifiers {
+            keys: [
+                parse(&sig::RSA_PKCS1_2048_8192_SHA256)?,
+                parse(&sig::RSA_PKCS1_2048_8192_SHA384)?,
+                parse(&sig::RSA_PKCS1_2048_8192_SHA512)?,
+                // PSS with salt length = hash length and MGF1 with the same hash.
+                parse(&sig::RSA_PSS_2048_8192_SHA256)?,
+                parse(&sig::RSA_PSS_2048_8192_SHA384)?,
+                parse(&sig::RSA_PSS_2048_8192_SHA512)?,
+            ],
+        })
+    }
+
+    fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        let index = match alg {
+            Algorithm::RS256 => 0,
+            Algorithm::RS384 => 1,
+            Algorithm::RS512 => 2,
+            Algorithm::PS256 => 3,
+            Algorithm::PS384 => 4,
+            Algorithm::PS512 => 5,
+            _ => return false,
+        };
+        self.keys
+            .get(index)
+            .is_some_and(|k| k.verify_sig(message, signature).is_ok())
+    }
+}
+
+/// An ECDSA key: RustCrypto's, or AWS-LC's with the `aws-lc-rs` feature.
+#[cfg(not(feature = "aws-lc-rs"))]
+#[derive(Clone)]
+pub(crate) enum EcKey {
+    P256(p256::ecdsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
+}
+
+#[cfg(feature = "aws-lc-rs")]
+#[derive(Clone)]
+pub(crate) enum EcKey {
+    P256(aws_lc_rs::signature::ParsedPublicKey),
+    P384(aws_lc_rs::signature::ParsedPublicKey),
+}
+
+impl EcKey {
+    fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        // Fixed-size r || s only: a DER signature has another length.
+        match (self, alg) {
+            #[cfg(not(feature = "aws-lc-rs"))]
+            (EcKey::P256(k), Algorithm::ES256) => {
+                signature.len() == 64
+                    && p256::ecdsa::Signature::from_slice(signature)
+                        .is_ok_and(|sig| k.verify(message, &sig).is_ok())
+            }
+            #[cfg(not(feature = "aws-lc-rs"))]
+            (EcKey::P384(k), Algorithm::ES384) => {
+                signature.len() == 96
+                    && p384::ecdsa::Signature::from_slice(signature)
+                        .is_ok_and(|sig| k.verify(message, &sig).is_ok())
+            }
+            #[cfg(feature = "aws-lc-rs")]
+            (EcKey::P256(k), Algorithm::ES256) => {
+                signature.len() == 64 && k.verify_sig(message, signature).is_ok()
+            }
+            #[cfg(feature = "aws-lc-rs")]
+            (EcKey::P384(k), Algorithm::ES384) => {
+                signature.len() == 96 && k.verify_sig(message, signature).is_ok()
+            }
+            _ => false,
         }
     }
 }
@@ -257,18 +379,46 @@ impl RsaVerifiers {
 #[derive(Clone)]
 pub(crate) enum Material {
     Rsa(Box<RsaVerifiers>),
-    P256(p256::ecdsa::VerifyingKey),
-    P384(p384::ecdsa::VerifyingKey),
+    Ec(EcKey),
     Ed25519(ed25519_dalek::VerifyingKey),
     Hmac(zeroize::Zeroizing<Vec<u8>>),
 }
 
 impl Material {
+    /// An RSA key whose size the caller has checked.
+    pub(crate) fn rsa(key: rsa::PublicKey) -> Result<Self, String> {
+        Ok(Material::Rsa(Box::new(RsaVerifiers::new(key)?)))
+    }
+
+    /// A P-256 key, already validated as a curve point.
+    #[allow(clippy::unnecessary_wraps)] // fallible with the aws-lc-rs feature
+    pub(crate) fn p256(key: p256::ecdsa::VerifyingKey) -> Result<Self, String> {
+        #[cfg(feature = "aws-lc-rs")]
+        let key = aws_lc_rs::signature::ParsedPublicKey::new(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
+            key.to_sec1_point(false).as_bytes(),
+        )
+        .map_err(|err| format!("P-256 key refused by AWS-LC: {err}"))?;
+        Ok(Material::Ec(EcKey::P256(key)))
+    }
+
+    /// A P-384 key, already validated as a curve point.
+    #[allow(clippy::unnecessary_wraps)] // fallible with the aws-lc-rs feature
+    pub(crate) fn p384(key: p384::ecdsa::VerifyingKey) -> Result<Self, String> {
+        #[cfg(feature = "aws-lc-rs")]
+        let key = aws_lc_rs::signature::ParsedPublicKey::new(
+            &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED,
+            key.to_sec1_point(false).as_bytes(),
+        )
+        .map_err(|err| format!("P-384 key refused by AWS-LC: {err}"))?;
+        Ok(Material::Ec(EcKey::P384(key)))
+    }
+
     pub(crate) fn kind(&self) -> KeyKind {
         match self {
             Material::Rsa(_) => KeyKind::Rsa,
-            Material::P256(_) => KeyKind::P256,
-            Material::P384(_) => KeyKind::P384,
+            Material::Ec(EcKey::P256(_)) => KeyKind::P256,
+            Material::Ec(EcKey::P384(_)) => KeyKind::P384,
             Material::Ed25519(_) => KeyKind::Ed25519,
             Material::Hmac(_) => KeyKind::Hmac,
         }
@@ -280,37 +430,10 @@ impl Material {
     /// by kind first).
     pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
         match (self, alg) {
-            (Material::Rsa(k), Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512) => {
-                let Ok(sig) = pkcs1v15::Signature::try_from(signature) else {
-                    return false;
-                };
-                match alg {
-                    Algorithm::RS256 => k.rs256.verify(message, &sig).is_ok(),
-                    Algorithm::RS384 => k.rs384.verify(message, &sig).is_ok(),
-                    _ => k.rs512.verify(message, &sig).is_ok(),
-                }
-            }
-            (Material::Rsa(k), Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512) => {
-                let Ok(sig) = pss::Signature::try_from(signature) else {
-                    return false;
-                };
-                match alg {
-                    Algorithm::PS256 => k.ps256.verify(message, &sig).is_ok(),
-                    Algorithm::PS384 => k.ps384.verify(message, &sig).is_ok(),
-                    _ => k.ps512.verify(message, &sig).is_ok(),
-                }
-            }
-            (Material::P256(k), Algorithm::ES256) => {
-                // Fixed-size r || s only: a DER signature has another length.
-                signature.len() == 64
-                    && p256::ecdsa::Signature::from_slice(signature)
-                        .is_ok_and(|sig| k.verify(message, &sig).is_ok())
-            }
-            (Material::P384(k), Algorithm::ES384) => {
-                signature.len() == 96
-                    && p384::ecdsa::Signature::from_slice(signature)
-                        .is_ok_and(|sig| k.verify(message, &sig).is_ok())
-            }
+            (Material::Rsa(k), _) => k.verify(alg, message, signature),
+            (Material::Ec(k), _) => k.verify(alg, message, signature),
+            // Ed25519 stays on ed25519-dalek with either backend: strict
+            // verification (no non-canonical or small-order points).
             (Material::Ed25519(k), Algorithm::EdDSA | Algorithm::Ed25519) => {
                 ed25519_dalek::Signature::from_slice(signature)
                     .is_ok_and(|sig| k.verify_strict(message, &sig).is_ok())

@@ -7,7 +7,7 @@ use rsa::BoxedUint;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::alg::{Algorithm, KeyKind, Material, RsaVerifiers, hmac_min_len};
+use crate::alg::{Algorithm, KeyKind, Material, hmac_min_len};
 use crate::error::{Error, JwksError};
 use crate::jws::Header;
 
@@ -399,10 +399,10 @@ fn parse_jwk(value: Value) -> Result<Key, String> {
                     .map_err(|_| "bad EC coordinate length".to_owned())?,
                 false,
             );
-            Material::P256(
+            Material::p256(
                 p256::ecdsa::VerifyingKey::from_sec1_point(&point)
                     .map_err(|_| "the EC point is not on P-256".to_owned())?,
-            )
+            )?
         }
         ("EC", Some("P-384")) => {
             let (x, y) = coordinates(&raw, 48)?;
@@ -415,10 +415,10 @@ fn parse_jwk(value: Value) -> Result<Key, String> {
                     .map_err(|_| "bad EC coordinate length".to_owned())?,
                 false,
             );
-            Material::P384(
+            Material::p384(
                 p384::ecdsa::VerifyingKey::from_sec1_point(&point)
                     .map_err(|_| "the EC point is not on P-384".to_owned())?,
-            )
+            )?
         }
         ("OKP", Some("Ed25519")) => {
             let x = b64_member(&raw.x, "x")?;
@@ -500,7 +500,7 @@ fn rsa_material(raw: &RawJwk) -> Result<Material, String> {
         RSA_MIN_BITS..=RSA_MAX_BITS,
     )
     .map_err(|err| format!("RSA key refused: {err}"))?;
-    Ok(Material::Rsa(Box::new(RsaVerifiers::new(key))))
+    Material::rsa(key)
 }
 
 fn strip_leading_zeros(b: &[u8]) -> &[u8] {
