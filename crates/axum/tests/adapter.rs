@@ -1,0 +1,362 @@
+//! The adapter through its public API, in process (`tower::ServiceExt::oneshot`).
+//! The HTTP behaviour end to end is in the workspace suite (`tests/`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use axum::body::Body;
+use axum::extract::FromRef;
+use axum::http::{Request, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Router, body::to_bytes};
+use backchannel_logout::{
+    Algorithm, BackendError, ClientId, Issuer, KeySet, MemoryLogoutStore, MemoryReplayGuard,
+    Receiver, SessionRecord, SessionStatus, StaticKeys, UnixTime, Validator,
+};
+use backchannel_logout_axum::{
+    LiveSession, LogoutCheckLayer, SESSION_KEY, logout_handler, logout_route, record_login,
+};
+use backchannel_logout_testkit::{SigningKey, TokenBuilder};
+use tower::ServiceExt;
+use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
+
+const ISSUER: &str = "https://op.example";
+const CLIENT: &str = "client";
+
+type TestReceiver = Receiver<StaticKeys, MemoryReplayGuard, Arc<MemoryLogoutStore>>;
+
+fn key() -> &'static SigningKey {
+    SigningKey::shared(Algorithm::ES256)
+}
+
+fn receiver(markers: &Arc<MemoryLogoutStore>) -> Arc<TestReceiver> {
+    let keys = KeySet::from_jwks(SigningKey::jwks(&[key()]).as_bytes()).unwrap();
+    let validator = Validator::builder(Issuer::new(ISSUER), ClientId::new(CLIENT))
+        .algorithms([Algorithm::ES256])
+        .build()
+        .unwrap();
+    Arc::new(Receiver::new(
+        validator,
+        StaticKeys::new(keys),
+        MemoryReplayGuard::new(),
+        Arc::clone(markers),
+    ))
+}
+
+fn now() -> u64 {
+    UnixTime::from_system_time(SystemTime::now()).as_secs()
+}
+
+fn token(sid: &str) -> String {
+    TokenBuilder::new(ISSUER, CLIENT, now())
+        .sid(sid)
+        .sign(key())
+}
+
+fn logout_request(body: String) -> Request<Body> {
+    Request::post("/backchannel-logout")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn body(response: Response) -> String {
+    String::from_utf8(
+        to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap()
+}
+
+async fn whoami(LiveSession(session): LiveSession) -> String {
+    session
+        .and_then(|s| s.sid)
+        .unwrap_or_else(|| "anonymous".into())
+}
+
+async fn login(session: Session, sid: String) -> StatusCode {
+    let record = SessionRecord::new(
+        ISSUER,
+        Some(sid),
+        Some("user".into()),
+        UnixTime::from_system_time(SystemTime::now()),
+    );
+    match record_login(&session, record).await {
+        Ok(()) => StatusCode::NO_CONTENT,
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The example's shape: checked routes, then the logout route outside.
+fn app(markers: &Arc<MemoryLogoutStore>) -> Router {
+    Router::new()
+        .route("/whoami", get(whoami))
+        .route("/login", post(login))
+        .layer(LogoutCheckLayer::new(Arc::clone(markers)))
+        .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false))
+        .route("/backchannel-logout", logout_route(receiver(markers)))
+}
+
+fn cookie_of(response: &Response) -> String {
+    let set_cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn call(app: &Router, request: Request<Body>) -> Response {
+    app.clone().oneshot(request).await.unwrap()
+}
+
+fn get_with_cookie(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn logout_route_answers_with_the_core_response() {
+    let markers = Arc::new(MemoryLogoutStore::new());
+    let app = app(&markers);
+    let body_text = format!("logout_token={}", token("s-1"));
+    let response = call(&app, logout_request(body_text.clone())).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    assert!(body(response).await.is_empty());
+    assert_eq!(markers.len(), 1);
+
+    let response = call(&app, logout_request(body_text)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+    assert!(body(response).await.contains("replayed_token"));
+}
+
+#[tokio::test]
+async fn other_methods_get_the_core_405() {
+    let markers = Arc::new(MemoryLogoutStore::new());
+    let response = call(
+        &app(&markers),
+        Request::get("/backchannel-logout")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()[header::ALLOW], "POST");
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+}
+
+#[tokio::test]
+async fn body_over_the_receivers_limit_gets_the_core_400() {
+    let markers = Arc::new(MemoryLogoutStore::new());
+    let receiver = Arc::new(
+        Arc::into_inner(receiver(&markers))
+            .unwrap()
+            .with_max_body(100),
+    );
+    let app: Router = Router::new().route("/backchannel-logout", logout_route(receiver));
+    let response = call(
+        &app,
+        logout_request(format!("logout_token={}", "a".repeat(200))),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(body(response).await.contains("body_too_large"));
+}
+
+#[derive(Clone)]
+struct AppState {
+    receiver: Arc<TestReceiver>,
+}
+
+impl FromRef<AppState> for Arc<TestReceiver> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.receiver)
+    }
+}
+
+#[tokio::test]
+async fn logout_handler_takes_the_receiver_from_app_state() {
+    let markers = Arc::new(MemoryLogoutStore::new());
+    let state = AppState {
+        receiver: receiver(&markers),
+    };
+    let app = Router::new()
+        .route(
+            "/backchannel-logout",
+            post(logout_handler::<StaticKeys, MemoryReplayGuard, Arc<MemoryLogoutStore>>),
+        )
+        .with_state(state);
+    let response = call(
+        &app,
+        logout_request(format!("logout_token={}", token("s-1"))),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn logged_out_session_is_flushed_and_anonymous() {
+    let markers = Arc::new(MemoryLogoutStore::new());
+    let app = app(&markers);
+    let login = |sid: &str| {
+        Request::post("/login")
+            .body(Body::from(sid.to_owned()))
+            .unwrap()
+    };
+    let alice = cookie_of(&call(&app, login("a-1")).await);
+    let bob = cookie_of(&call(&app, login("b-1")).await);
+    assert_eq!(
+        body(call(&app, get_with_cookie("/whoami", &alice)).await).await,
+        "a-1"
+    );
+
+    let response = call(
+        &app,
+        logout_request(format!("logout_token={}", token("a-1"))),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let response = call(&app, get_with_cookie("/whoami", &alice)).await;
+    let cleared = response.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert_eq!(body(response).await, "anonymous");
+    // Deleted from the store: the old cookie stays anonymous.
+    assert_eq!(
+        body(call(&app, get_with_cookie("/whoami", &alice)).await).await,
+        "anonymous"
+    );
+    assert_eq!(
+        body(call(&app, get_with_cookie("/whoami", &bob)).await).await,
+        "b-1"
+    );
+}
+
+#[tokio::test]
+async fn record_login_gives_the_session_a_new_id() {
+    let store = Arc::new(MemoryStore::default());
+    let session = Session::new(None, Arc::clone(&store), None);
+    session.insert("cart", 3).await.unwrap();
+    session.save().await.unwrap();
+    let before = session.id();
+    let record = SessionRecord::new(ISSUER, Some("s".into()), None, UnixTime::from_secs(1));
+    record_login(&session, record.clone()).await.unwrap();
+    session.save().await.unwrap();
+    assert_ne!(session.id(), before);
+    assert_eq!(
+        session.get::<SessionRecord>(SESSION_KEY).await.unwrap(),
+        Some(record)
+    );
+    assert_eq!(session.get::<u32>("cart").await.unwrap(), Some(3));
+}
+
+#[tokio::test]
+async fn check_without_the_session_layer_is_500() {
+    let markers = Arc::new(MemoryLogoutStore::new());
+    let app: Router = Router::new()
+        .route("/whoami", get(whoami))
+        .layer(LogoutCheckLayer::new(markers));
+    let response = call(&app, Request::get("/whoami").body(Body::empty()).unwrap()).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+#[tokio::test]
+async fn live_session_without_the_check_is_500() {
+    let app: Router = Router::new()
+        .route("/whoami", get(whoami))
+        .layer(SessionManagerLayer::new(MemoryStore::default()));
+    let response = call(&app, Request::get("/whoami").body(Body::empty()).unwrap()).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+struct Unreachable;
+
+impl SessionStatus for Unreachable {
+    async fn is_logged_out(&self, _: &SessionRecord, _: UnixTime) -> Result<bool, BackendError> {
+        Err(BackendError::msg("marker store unreachable"))
+    }
+}
+
+#[tokio::test]
+async fn failing_marker_store_is_503_not_a_live_session() {
+    let store = MemoryStore::default();
+    let app: Router = Router::new()
+        .route("/whoami", get(whoami))
+        .route("/login", post(login))
+        .layer(LogoutCheckLayer::new(Unreachable))
+        .layer(SessionManagerLayer::new(store).with_secure(false));
+    // Logging in works (no record yet to check); the next request cannot
+    // be checked.
+    let cookie = cookie_of(
+        &call(
+            &app,
+            Request::post("/login").body(Body::from("s-1")).unwrap(),
+        )
+        .await,
+    );
+    let response = call(&app, get_with_cookie("/whoami", &cookie)).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+/// Collects formatted log output.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_one_line_per_request_without_the_token() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let markers = Arc::new(MemoryLogoutStore::new());
+    let app = app(&markers);
+    let token = token("s-1");
+    let body_text = format!("logout_token={token}");
+    call(&app, logout_request(body_text.clone())).await;
+    call(&app, logout_request(body_text)).await;
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("outcome=\"logged_out\""), "{}", lines[0]);
+    assert!(lines[0].contains("sid=\"s-1\""), "{}", lines[0]);
+    assert!(
+        lines[0].contains(&format!("issuer=\"{ISSUER}\"")),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("kid=\"shared-ES256\""), "{}", lines[0]);
+    assert!(
+        lines[1].contains("check=\"replayed_token\""),
+        "{}",
+        lines[1]
+    );
+    let signature = token.rsplit('.').next().unwrap();
+    let payload = token.split('.').nth(1).unwrap();
+    assert!(
+        !text.contains(signature) && !text.contains(payload),
+        "{text}"
+    );
+}

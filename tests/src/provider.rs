@@ -1,0 +1,88 @@
+//! The OpenID Provider the examples are configured to trust, played by the
+//! testkit.
+
+use std::io::Write;
+use std::time::SystemTime;
+
+use backchannel_logout::{Algorithm, UnixTime};
+use backchannel_logout_testkit::{SigningKey, TokenBuilder};
+
+/// The issuer the examples are configured with.
+pub const ISSUER: &str = "https://op.example.test";
+/// The client id the examples are configured with.
+pub const CLIENT_ID: &str = "rp-client";
+
+/// The provider: an RS256 key (the algorithm the examples allow) and an
+/// ES256 key, both published in its JWKS file.
+#[derive(Debug)]
+pub struct Provider {
+    jwks: tempfile::NamedTempFile,
+}
+
+impl Provider {
+    /// Writes the provider's JWKS to a temporary file.
+    ///
+    /// # Panics
+    ///
+    /// When the file cannot be written.
+    #[must_use]
+    pub fn new() -> Self {
+        let mut jwks = tempfile::NamedTempFile::new().expect("a temporary file");
+        jwks.write_all(SigningKey::jwks(&[Self::rs256(), Self::es256()]).as_bytes())
+            .expect("JWKS written");
+        Provider { jwks }
+    }
+
+    /// The RS256 key.
+    #[must_use]
+    pub fn rs256() -> &'static SigningKey {
+        SigningKey::shared(Algorithm::RS256)
+    }
+
+    /// The ES256 key: published, but not an algorithm the examples allow.
+    #[must_use]
+    pub fn es256() -> &'static SigningKey {
+        SigningKey::shared(Algorithm::ES256)
+    }
+
+    /// The environment that configures an example for this provider, on a
+    /// free loopback port, with `POST /login`.
+    #[must_use]
+    pub fn env(&self) -> Vec<(String, String)> {
+        [
+            ("BCL_ISSUER", ISSUER),
+            ("BCL_CLIENT_ID", CLIENT_ID),
+            ("BCL_JWKS_FILE", &self.jwks.path().to_string_lossy()),
+            ("BCL_DEMO_LOGIN", "1"),
+            ("BCL_LISTEN", "127.0.0.1:0"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// A valid logout token (before signing) issued now, for `sub`
+    /// `"user-1"` and no `sid` until one is set.
+    #[must_use]
+    pub fn token(&self) -> TokenBuilder {
+        TokenBuilder::new(ISSUER, CLIENT_ID, now())
+    }
+
+    /// A valid token for session `sid` of `sub`, signed.
+    #[must_use]
+    pub fn session_token(&self, sub: &str, sid: &str) -> String {
+        self.token().sub(sub).sid(sid).sign(Self::rs256())
+    }
+}
+
+impl Default for Provider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The current time in seconds.
+#[must_use]
+pub fn now() -> u64 {
+    UnixTime::from_system_time(SystemTime::now()).as_secs()
+}
