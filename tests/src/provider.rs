@@ -86,3 +86,89 @@ impl Default for Provider {
 pub fn now() -> u64 {
     UnixTime::from_system_time(SystemTime::now()).as_secs()
 }
+
+/// The provider served over HTTP on loopback, for the examples that fetch
+/// keys: its discovery document at `/.well-known/openid-configuration`
+/// (issuer `http://ADDR`) and its key set at `/jwks`. Runs on its own
+/// thread, so a test may block while an example starts; stops when dropped.
+#[derive(Debug)]
+pub struct HttpProvider {
+    addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl HttpProvider {
+    /// Starts serving.
+    ///
+    /// # Panics
+    ///
+    /// When no loopback port can be had.
+    #[must_use]
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let addr = listener.local_addr().expect("an address");
+        let issuer = format!("http://{addr}");
+        let discovery = serde_json::json!({
+            "issuer": issuer,
+            "jwks_uri": format!("{issuer}/jwks"),
+            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+            "backchannel_logout_supported": true,
+            "backchannel_logout_session_supported": true,
+        })
+        .to_string();
+        let jwks = SigningKey::jwks(&[Provider::rs256(), Provider::es256()]);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                    return;
+                };
+                let json = |body: String| {
+                    move || async move { ([("content-type", "application/json")], body) }
+                };
+                let app = axum::Router::new()
+                    .route(
+                        "/.well-known/openid-configuration",
+                        axum::routing::get(json(discovery)),
+                    )
+                    .route("/jwks", axum::routing::get(json(jwks)));
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+        });
+        HttpProvider {
+            addr,
+            stop: Some(stop),
+        }
+    }
+
+    /// The issuer: `http://ADDR`, as the discovery document says.
+    #[must_use]
+    pub fn issuer(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The key set URL.
+    #[must_use]
+    pub fn jwks_uri(&self) -> String {
+        format!("{}/jwks", self.issuer())
+    }
+}
+
+impl Drop for HttpProvider {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -8,7 +8,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use backchannel_logout_testkit::TokenBuilder;
-use backchannel_logout_tests::{CLIENT_ID, Example, FORM, Provider, Rp, form, now};
+use backchannel_logout_tests::{CLIENT_ID, Example, FORM, HttpProvider, Provider, Rp, form, now};
 
 /// Instantiates every case for one example.
 macro_rules! example_suite {
@@ -43,6 +43,9 @@ macro_rules! example_suite {
                 sub_only_logout_with_past_iat_spares_a_later_session,
                 demo_mode_walkthrough_works,
                 bad_configuration_is_refused_with_the_variable_named,
+                keys_from_jwks_uri_are_fetched,
+                keys_by_discovery_from_the_issuer,
+                unreachable_key_set_stops_the_example_naming_the_variable,
             );
         }
     };
@@ -443,6 +446,79 @@ async fn bad_configuration_is_refused_with_the_variable_named(example: &Example)
                 example.name
             ),
         }
+    }
+}
+
+// --- Keys fetched from the provider (BCL_JWKS_URI, discovery) ---
+
+fn env_of(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .chain([("BCL_LISTEN".to_owned(), "127.0.0.1:0".to_owned())])
+        .collect()
+}
+
+async fn post_token(server: &backchannel_logout_tests::Server, token: &str) -> u16 {
+    reqwest::Client::new()
+        .post(server.url("/backchannel-logout"))
+        .header("content-type", FORM)
+        .body(form(&[("logout_token", token)]))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn keys_from_jwks_uri_are_fetched(example: &Example) {
+    let op = HttpProvider::start();
+    let server = (example.start)(env_of(&[
+        ("BCL_ISSUER", backchannel_logout_tests::ISSUER),
+        ("BCL_CLIENT_ID", CLIENT_ID),
+        ("BCL_JWKS_URI", &op.jwks_uri()),
+    ]))
+    .unwrap_or_else(|e| panic!("{}: {e}", example.name));
+    let token = Provider::new().session_token("user-1", "s-1");
+    assert_eq!(post_token(&server, &token).await, 200);
+    assert_eq!(post_token(&server, &token).await, 400);
+}
+
+async fn keys_by_discovery_from_the_issuer(example: &Example) {
+    let op = HttpProvider::start();
+    let issuer = op.issuer();
+    let server = (example.start)(env_of(&[
+        ("BCL_ISSUER", &issuer),
+        ("BCL_CLIENT_ID", CLIENT_ID),
+    ]))
+    .unwrap_or_else(|e| panic!("{}: {e}", example.name));
+    let token = TokenBuilder::new(&issuer, CLIENT_ID, now())
+        .sid("s-1")
+        .sign(Provider::rs256());
+    assert_eq!(post_token(&server, &token).await, 200);
+    // Signed by a key the provider does not publish: refused.
+    let stranger = backchannel_logout_testkit::SigningKey::generate(
+        backchannel_logout::Algorithm::RS256,
+        "stranger",
+    );
+    let forged = TokenBuilder::new(&issuer, CLIENT_ID, now())
+        .sid("s-2")
+        .sign(&stranger);
+    assert_eq!(post_token(&server, &forged).await, 400);
+}
+
+async fn unreachable_key_set_stops_the_example_naming_the_variable(example: &Example) {
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("http://{}/jwks", closed.local_addr().unwrap());
+    drop(closed);
+    match (example.start)(env_of(&[
+        ("BCL_ISSUER", backchannel_logout_tests::ISSUER),
+        ("BCL_CLIENT_ID", CLIENT_ID),
+        ("BCL_JWKS_URI", &uri),
+    ])) {
+        Ok(_) => panic!("{}: started without reachable keys", example.name),
+        Err(message) => assert!(message.starts_with("BCL_JWKS_URI: "), "{message}"),
     }
 }
 

@@ -94,11 +94,13 @@ mod discovery;
 mod error;
 mod fetch;
 mod metrics;
+mod provider_keys;
 mod source;
 
 pub use discovery::DiscoveryWarning;
 pub use error::{BuildError, Error};
 pub use metrics::MetricsSnapshot;
+pub use provider_keys::ProviderKeys;
 pub use source::{IssuerStatus, JwksKeySource, JwksKeySourceBuilder};
 /// The URL type of [`JwksKeySourceBuilder::jwks_uri`], re-exported.
 pub use url::Url;

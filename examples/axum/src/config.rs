@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use backchannel_logout::{Algorithm, ClientId, Issuer, KeyKind, KeySet};
+use backchannel_logout_jwks::Url;
 
 /// Where the example listens unless `BCL_LISTEN` says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -39,10 +40,22 @@ pub struct Provider {
     pub issuer: Issuer,
     /// `BCL_CLIENT_ID`.
     pub client_id: ClientId,
-    /// The keys of `BCL_JWKS_FILE`.
-    pub keys: KeySet,
+    /// Where the provider's keys come from.
+    pub keys: Keys,
     /// `BCL_DEMO_LOGIN=1`: serve `POST /login`.
     pub demo_login: bool,
+}
+
+/// Where the provider's keys come from.
+#[derive(Debug)]
+pub enum Keys {
+    /// `BCL_JWKS_FILE`: a key set read at start.
+    File(KeySet),
+    /// `BCL_JWKS_URI`: the key set URL, fetched and cached.
+    Uri(Url),
+    /// Neither: discovery from `BCL_ISSUER`
+    /// (`/.well-known/openid-configuration`), fetched and cached.
+    Discovery,
 }
 
 /// A configuration variable is wrong: `VARIABLE: what is wrong`.
@@ -138,28 +151,44 @@ fn algorithms(value: Option<&str>) -> Result<Vec<Algorithm>, ConfigError> {
     Ok(out)
 }
 
-fn provider(vars: &Vars, issuer: &str) -> Result<Provider, ConfigError> {
-    let client_id = vars
-        .get("BCL_CLIENT_ID")
-        .ok_or_else(|| error("BCL_CLIENT_ID", "required with BCL_ISSUER"))?;
-    if vars.get("BCL_JWKS_URI").is_some() {
-        return Err(error(
-            "BCL_JWKS_URI",
-            "fetching the provider's keys is not available yet; give them in BCL_JWKS_FILE",
-        ));
-    }
-    let path = PathBuf::from(
-        vars.get("BCL_JWKS_FILE")
-            .ok_or_else(|| error("BCL_JWKS_FILE", "required with BCL_ISSUER"))?,
-    );
+fn read_jwks_file(file: &str) -> Result<KeySet, ConfigError> {
+    let path = PathBuf::from(file);
     let document = std::fs::read(&path).map_err(|e| {
         error(
             "BCL_JWKS_FILE",
             format!("cannot read {}: {e}", path.display()),
         )
     })?;
-    let keys = KeySet::from_jwks(&document)
-        .map_err(|e| error("BCL_JWKS_FILE", format!("{}: {e}", path.display())))?;
+    KeySet::from_jwks(&document)
+        .map_err(|e| error("BCL_JWKS_FILE", format!("{}: {e}", path.display())))
+}
+
+fn provider(vars: &Vars, issuer: &str) -> Result<Provider, ConfigError> {
+    let client_id = vars
+        .get("BCL_CLIENT_ID")
+        .ok_or_else(|| error("BCL_CLIENT_ID", "required with BCL_ISSUER"))?;
+    let keys = match (vars.get("BCL_JWKS_FILE"), vars.get("BCL_JWKS_URI")) {
+        (Some(_), Some(_)) => {
+            return Err(error(
+                "BCL_JWKS_URI",
+                "give the keys in BCL_JWKS_FILE or BCL_JWKS_URI, not both",
+            ));
+        }
+        (Some(file), None) => Keys::File(read_jwks_file(file)?),
+        (None, Some(uri)) => Keys::Uri(
+            uri.parse::<Url>()
+                .map_err(|e| error("BCL_JWKS_URI", format!("not a URL: {e}")))?,
+        ),
+        (None, None) => {
+            Url::parse(issuer).map_err(|e| {
+                error(
+                    "BCL_ISSUER",
+                    format!("not a URL to discover the keys from (or set BCL_JWKS_FILE): {e}"),
+                )
+            })?;
+            Keys::Discovery
+        }
+    };
     let demo_login = match vars.get("BCL_DEMO_LOGIN") {
         None | Some("0") => false,
         Some("1") => true,
@@ -245,8 +274,25 @@ mod tests {
     fn bad_values_name_their_variable() {
         assert!(err(&[("BCL_ISSUER", "https://op")]).starts_with("BCL_CLIENT_ID: "));
         assert!(
-            err(&[("BCL_ISSUER", "https://op"), ("BCL_CLIENT_ID", "c")])
-                .starts_with("BCL_JWKS_FILE: ")
+            err(&[("BCL_ISSUER", "not a url"), ("BCL_CLIENT_ID", "c")])
+                .starts_with("BCL_ISSUER: not a URL")
+        );
+        assert!(
+            err(&[
+                ("BCL_ISSUER", "https://op"),
+                ("BCL_CLIENT_ID", "c"),
+                ("BCL_JWKS_URI", "::")
+            ])
+            .starts_with("BCL_JWKS_URI: not a URL")
+        );
+        assert!(
+            err(&[
+                ("BCL_ISSUER", "https://op"),
+                ("BCL_CLIENT_ID", "c"),
+                ("BCL_JWKS_URI", "https://op/jwks"),
+                ("BCL_JWKS_FILE", "/tmp/x.json")
+            ])
+            .starts_with("BCL_JWKS_URI: give the keys")
         );
         assert!(
             err(&[
@@ -261,6 +307,29 @@ mod tests {
         assert!(err(&[("BCL_ALGS", "RS256,none")]).starts_with("BCL_ALGS: "));
         assert!(err(&[("BCL_ALGS", "HS256")]).starts_with("BCL_ALGS: "));
         assert!(err(&[("BCL_ISSUER", " ")]).starts_with("BCL_ISSUER: must not be empty"));
+    }
+
+    #[test]
+    fn keys_come_from_a_file_a_uri_or_discovery() {
+        let c = Config::from_vars([
+            ("BCL_ISSUER", "https://op.example.com"),
+            ("BCL_CLIENT_ID", "c"),
+            ("BCL_JWKS_URI", "https://op.example.com/jwks"),
+        ])
+        .unwrap();
+        let Mode::Provider(p) = c.mode else {
+            panic!("provider mode expected")
+        };
+        assert!(matches!(p.keys, Keys::Uri(u) if u.as_str() == "https://op.example.com/jwks"));
+        let c = Config::from_vars([
+            ("BCL_ISSUER", "https://op.example.com"),
+            ("BCL_CLIENT_ID", "c"),
+        ])
+        .unwrap();
+        let Mode::Provider(p) = c.mode else {
+            panic!("provider mode expected")
+        };
+        assert!(matches!(p.keys, Keys::Discovery));
     }
 
     #[test]

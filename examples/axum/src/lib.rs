@@ -22,15 +22,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use backchannel_logout::{
-    MemoryLogoutStore, MemoryReplayGuard, Receiver, SessionRecord, StaticKeys, UnixTime, Validator,
+    MemoryLogoutStore, MemoryReplayGuard, Receiver, SessionRecord, UnixTime, Validator,
 };
 use backchannel_logout_axum::{LiveSession, LogoutCheckLayer, logout_route, record_login};
+use backchannel_logout_jwks::{JwksKeySource, ProviderKeys};
 use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer};
 
-pub use config::{Config, ConfigError, DEFAULT_LISTEN, Mode, Provider};
+pub use config::{Config, ConfigError, DEFAULT_LISTEN, Keys, Mode, Provider};
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "id";
@@ -74,7 +75,7 @@ pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
         Mode::Demo => {
             let provider = demo::DemoProvider::new(addr, &config.algorithms);
             let validator = provider.validator(&config.algorithms);
-            let keys = provider.keys();
+            let keys = ProviderKeys::from_key_set(provider.keys());
             let state = AppState {
                 issuer: Arc::from(provider.issuer()),
                 demo: Some(Arc::new(provider)),
@@ -94,13 +95,15 @@ pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
                 issuer: Arc::from(p.issuer.as_str()),
                 demo: None,
             };
-            (validator, p.keys, state, p.demo_login, mode)
+            let validator = validator.map_err(io::Error::other)?;
+            let keys = provider_keys(&p, &validator).await?;
+            (Ok(validator), keys, state, p.demo_login, mode)
         }
     };
     let validator = validator.map_err(io::Error::other)?;
     let receiver = Arc::new(Receiver::new(
         validator,
-        StaticKeys::new(keys),
+        keys,
         MemoryReplayGuard::new(),
         Arc::clone(&markers),
     ));
@@ -153,6 +156,32 @@ pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
         mode,
         banner,
     })
+}
+
+/// The key source the configuration names: the JWKS file, or the key set
+/// URL or discovery, fetched once now so that a wrong issuer or an
+/// unreachable provider stops the program at start.
+async fn provider_keys(p: &Provider, validator: &Validator) -> io::Result<ProviderKeys> {
+    let (variable, builder) = match &p.keys {
+        Keys::File(keys) => return Ok(ProviderKeys::from_key_set(keys.clone())),
+        Keys::Uri(uri) => (
+            "BCL_JWKS_URI",
+            JwksKeySource::builder().jwks_uri(p.issuer.clone(), uri.clone()),
+        ),
+        Keys::Discovery => (
+            "BCL_ISSUER",
+            JwksKeySource::builder().issuer_discovery(p.issuer.clone()),
+        ),
+    };
+    let source = builder
+        .allowed_algorithms_for(&p.issuer, validator.algorithms())
+        .build()
+        .map_err(|e| io::Error::other(format!("{variable}: {e}")))?;
+    source
+        .start()
+        .await
+        .map_err(|e| io::Error::other(format!("{variable}: {e}")))?;
+    Ok(ProviderKeys::Fetched(source))
 }
 
 /// Serves the application on `listener` until `shutdown` completes: logs
