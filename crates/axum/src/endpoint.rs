@@ -11,6 +11,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
+use backchannel_logout::request::RequestError;
 use backchannel_logout::{
     KeySource, LogoutScope, LogoutSink, Outcome, Receiver, Rejection, ReplayGuard, UnixTime,
 };
@@ -109,9 +110,7 @@ where
             span.record("outcome", "rejected");
             span.record("check", "unreadable_body");
             tracing::warn!(%error, "back-channel logout refused");
-            return to_axum(backchannel_logout::Response::bad_request(
-                "unreadable_body: the request body could not be read",
-            ));
+            return to_axum(Rejection::from(RequestError::UnreadableBody).response());
         }
     };
     let now = UnixTime::from_system_time(SystemTime::now());

@@ -9,9 +9,10 @@ pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 #[non_exhaustive]
 pub enum RequestError {
     /// The body is larger than the limit.
-    #[error("request body of {len} bytes exceeds the limit of {max} bytes")]
+    #[error("request body exceeds the limit of {max} bytes")]
     BodyTooLarge {
-        /// Size received (or at least this much).
+        /// Bytes received (adapters stop reading one byte past the limit,
+        /// so this is a lower bound).
         len: usize,
         /// The limit.
         max: usize,
@@ -28,6 +29,10 @@ pub enum RequestError {
     /// The `logout_token` parameter is empty.
     #[error("logout_token parameter is empty")]
     EmptyToken,
+    /// The body could not be read (the connection broke mid-body): the
+    /// adapter reports it so that every framework answers alike.
+    #[error("the request body could not be read")]
+    UnreadableBody,
 }
 
 impl RequestError {
@@ -40,6 +45,7 @@ impl RequestError {
             RequestError::MissingToken => "missing_logout_token",
             RequestError::DuplicateToken => "duplicate_logout_token",
             RequestError::EmptyToken => "empty_logout_token",
+            RequestError::UnreadableBody => "unreadable_body",
         }
     }
 }
