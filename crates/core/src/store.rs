@@ -235,10 +235,12 @@ impl ReplayGuard for MemoryReplayGuard {
 /// subject authenticated before it and none after. Markers live for the
 /// marker TTL (default 24 hours): set it to at least your sessions' lifetime.
 ///
-/// Bounded: at most `capacity` markers (default 100,000). When full,
-/// expired markers are dropped; if none has expired, recording fails, the
-/// receiver answers 400 and the provider learns the logout did not happen,
-/// rather than a marker being silently lost.
+/// Bounded: at most `capacity` markers (default 1,000,000). Each marker
+/// is a 16-byte fingerprint of `(issuer, sid)` or `(issuer, sub)` plus its
+/// times, about 70 bytes whatever the identifiers' length, so a full store
+/// holds about 70 MB. Expired markers leave first; if none has expired,
+/// recording fails, the receiver answers 400 and the provider learns the
+/// logout did not happen, rather than a marker being silently lost.
 #[derive(Debug)]
 pub struct MemoryLogoutStore {
     inner: Mutex<Markers>,
@@ -248,10 +250,19 @@ pub struct MemoryLogoutStore {
 
 #[derive(Debug, Default)]
 struct Markers {
-    /// `(issuer, sid)` → marker expiry.
-    sids: HashMap<(String, String), UnixTime>,
-    /// `(issuer, sub)` → (latest logout `iat`, marker expiry).
-    subs: HashMap<(String, String), (UnixTime, UnixTime)>,
+    /// Fingerprint of `(issuer, sid)` → marker expiry.
+    sids: HashMap<Fingerprint, UnixTime>,
+    /// Fingerprint of `(issuer, sub)` → (latest logout `iat`, marker expiry).
+    subs: HashMap<Fingerprint, (UnixTime, UnixTime)>,
+    /// Every marker written, oldest first. All markers live for the same
+    /// TTL, so this is also expiry order: expired ones leave from the front.
+    order: VecDeque<(Scope, Fingerprint, UnixTime)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Sid,
+    Sub,
 }
 
 impl Markers {
@@ -259,15 +270,44 @@ impl Markers {
         self.sids.len() + self.subs.len()
     }
 
-    fn purge(&mut self, now: UnixTime) {
-        self.sids.retain(|_, exp| *exp > now);
-        self.subs.retain(|_, (_, exp)| *exp > now);
+    /// The expiry the map holds for a queued marker, if it is still that one.
+    fn current(&self, scope: Scope, key: &Fingerprint) -> Option<UnixTime> {
+        match scope {
+            Scope::Sid => self.sids.get(key).copied(),
+            Scope::Sub => self.subs.get(key).map(|(_, exp)| *exp),
+        }
+    }
+
+    /// Drops expired markers, and queue entries superseded by a later
+    /// write of the same marker, from the front.
+    fn expire(&mut self, now: UnixTime) {
+        while let Some(&(scope, key, exp)) = self.order.front() {
+            let live = self.current(scope, &key) == Some(exp);
+            if live && exp > now {
+                break;
+            }
+            self.order.pop_front();
+            if live {
+                match scope {
+                    Scope::Sid => self.sids.remove(&key),
+                    Scope::Sub => self.subs.remove(&key).map(|(_, e)| e),
+                };
+            }
+        }
     }
 }
 
+fn marker_key(scope: Scope, issuer: &str, name: &str) -> Fingerprint {
+    let tag = match scope {
+        Scope::Sid => "sid",
+        Scope::Sub => "sub",
+    };
+    fingerprint(issuer, &format!("{tag}\0{name}"))
+}
+
 impl MemoryLogoutStore {
-    /// Default capacity: 100,000 markers.
-    pub const DEFAULT_CAPACITY: usize = 100_000;
+    /// Default capacity: 1,000,000 markers (about 80 MB when full).
+    pub const DEFAULT_CAPACITY: usize = 1_000_000;
     /// Default marker lifetime: 24 hours.
     pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 
@@ -306,36 +346,41 @@ impl MemoryLogoutStore {
     /// When the store is full of unexpired markers.
     pub fn record(&self, logout: &LogoutToken, now: UnixTime) -> Result<(), BackendError> {
         let expires = now.saturating_add(self.ttl);
-        let issuer = logout.issuer().to_owned();
-        let mut m = lock(&self.inner);
-        if m.len() >= self.capacity {
-            m.purge(now);
-        }
-        let is_new = match logout.scope() {
+        let (scope, key) = match logout.scope() {
             LogoutScope::Session { sid, .. } => {
-                !m.sids.contains_key(&(issuer.clone(), sid.to_owned()))
+                (Scope::Sid, marker_key(Scope::Sid, logout.issuer(), sid))
             }
-            LogoutScope::Subject { sub } => !m.subs.contains_key(&(issuer.clone(), sub.to_owned())),
+            LogoutScope::Subject { sub } => {
+                (Scope::Sub, marker_key(Scope::Sub, logout.issuer(), sub))
+            }
         };
-        if is_new && m.len() >= self.capacity {
+        let mut m = lock(&self.inner);
+        m.expire(now);
+        if m.current(scope, &key).is_none() && m.len() >= self.capacity {
             return Err(BackendError::msg(format!(
                 "logged-out marker store is full ({} markers)",
                 self.capacity
             )));
         }
-        match logout.scope() {
-            LogoutScope::Session { sid, .. } => {
-                m.sids.insert((issuer, sid.to_owned()), expires);
+        match scope {
+            Scope::Sid => {
+                m.sids.insert(key, expires);
             }
-            LogoutScope::Subject { sub } => {
+            Scope::Sub => {
                 let iat = logout.issued_at();
-                let entry = m
-                    .subs
-                    .entry((issuer, sub.to_owned()))
-                    .or_insert((iat, expires));
+                let entry = m.subs.entry(key).or_insert((iat, expires));
                 entry.0 = entry.0.max(iat);
                 entry.1 = expires;
             }
+        }
+        m.order.push_back((scope, key, expires));
+        if m.order.len() > self.capacity.saturating_mul(2) {
+            // Rewrites of the same markers left superseded entries behind.
+            let Markers { sids, subs, order } = &mut *m;
+            order.retain(|(scope, key, exp)| match scope {
+                Scope::Sid => sids.get(key) == Some(exp),
+                Scope::Sub => subs.get(key).map(|(_, e)| e) == Some(exp),
+            });
         }
         Ok(())
     }
@@ -343,16 +388,22 @@ impl MemoryLogoutStore {
     /// Whether `session` was logged out, synchronously.
     #[must_use]
     pub fn is_logged_out_now(&self, session: &SessionRecord, now: UnixTime) -> bool {
+        let sid = session
+            .sid
+            .as_deref()
+            .map(|sid| marker_key(Scope::Sid, &session.issuer, sid));
+        let sub = session
+            .sub
+            .as_deref()
+            .map(|sub| marker_key(Scope::Sub, &session.issuer, sub));
         let m = lock(&self.inner);
-        if let Some(sid) = &session.sid
-            && m.sids
-                .get(&(session.issuer.clone(), sid.clone()))
-                .is_some_and(|exp| *exp > now)
+        if let Some(key) = sid
+            && m.sids.get(&key).is_some_and(|exp| *exp > now)
         {
             return true;
         }
-        if let Some(sub) = &session.sub
-            && let Some((iat, exp)) = m.subs.get(&(session.issuer.clone(), sub.clone()))
+        if let Some(key) = sub
+            && let Some((iat, exp)) = m.subs.get(&key)
         {
             return *exp > now && session.authenticated_at < *iat;
         }

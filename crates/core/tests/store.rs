@@ -202,3 +202,16 @@ fn session_record_serializes_and_builds_from_id_token_claims() {
     let bad_sid = serde_json::json!({"iss": ISS, "sid": 5});
     assert!(SessionRecord::from_id_token_claims(bad_sid.as_object().unwrap(), at(NOW)).is_err());
 }
+
+#[test]
+fn rewriting_the_same_marker_never_fills_the_store() {
+    let store = MemoryLogoutStore::with_limits(4, Duration::from_secs(3600));
+    let token = logout(TokenBuilder::new(ISS, CLIENT, NOW).sid("same"), NOW);
+    for i in 0..10_000 {
+        store.record(&token, at(NOW + i % 100)).unwrap();
+    }
+    assert_eq!(store.len(), 1);
+    let other = logout(TokenBuilder::new(ISS, CLIENT, NOW).sid("other"), NOW);
+    store.record(&other, at(NOW + 100)).unwrap();
+    assert_eq!(store.len(), 2);
+}
