@@ -1,0 +1,306 @@
+//! The goals of the benchmarks as paired measurements. On a shared, noisy
+//! machine two criterion medians taken a minute apart can differ by tens of
+//! percent, so here the contenders of one algorithm run in short
+//! alternating batches (the order rotating each round), and each ratio or
+//! difference is computed within a round, then summarised by its median
+//! and quartiles over the rounds. A burst of load slows every contender of
+//! a round alike and cancels out of the ratios.
+//!
+//! `cargo bench -p backchannel-logout-benches --bench paired` (RustCrypto:
+//! ours on the core's default backend, the raw RustCrypto floor,
+//! jsonwebtoken `rust_crypto`, jwt-simple; and the previous `p256`/`p384`
+//! and ed25519-dalek's non-strict `verify` beside the floor).
+//!
+//! `cargo bench -p backchannel-logout-benches --features aws-lc --bench paired`
+//! (ours on the core's `aws-lc-rs` backend, the raw aws-lc-rs floor for RSA
+//! and ECDSA, jsonwebtoken `aws_lc_rs`, jwt-simple).
+//!
+//! `-- --quick` for a short run.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use backchannel_logout::{Algorithm, KeySet, verify_compact};
+#[cfg(feature = "aws-lc")]
+use backchannel_logout_benches::floor::AwsLc;
+use backchannel_logout_benches::floor::{Ed25519Plain, P256v13, P384v13, RustCrypto};
+use backchannel_logout_benches::peers::{Backend, Jsonwebtoken, JwtSimple};
+use backchannel_logout_benches::{ALGORITHMS, Fixture, OURS_BACKEND};
+
+/// One implementation, timed in batches: the closure runs `n` validations.
+struct Contender<'a> {
+    name: &'static str,
+    batch: Box<dyn Fn(u64) + 'a>,
+    iterations: u64,
+    /// ns per validation, one entry per round.
+    times: Vec<f64>,
+}
+
+impl<'a> Contender<'a> {
+    fn new(name: &'static str, batch: impl Fn(u64) + 'a) -> Self {
+        Contender {
+            name,
+            batch: Box::new(batch),
+            iterations: 1,
+            times: Vec::new(),
+        }
+    }
+
+    /// Doubles the batch until it lasts `target`.
+    fn calibrate(&mut self, target: Duration) {
+        loop {
+            let start = Instant::now();
+            (self.batch)(self.iterations);
+            if start.elapsed() >= target {
+                return;
+            }
+            self.iterations *= 2;
+        }
+    }
+
+    fn run(&mut self) {
+        let start = Instant::now();
+        (self.batch)(self.iterations);
+        self.times
+            .push(start.elapsed().as_nanos() as f64 / self.iterations as f64);
+    }
+}
+
+/// A verification of pre-decoded input, as a contender.
+fn verifying<'a>(
+    name: &'static str,
+    f: &'a Fixture,
+    verify: impl Fn(&[u8], &[u8]) -> bool + 'a,
+) -> Contender<'a> {
+    Contender::new(name, move |n| {
+        for _ in 0..n {
+            black_box(verify(black_box(&f.signing_input), black_box(&f.signature)));
+        }
+    })
+}
+
+/// A validation of the compact token, as a contender.
+fn validating<'a, T, E>(
+    name: &'static str,
+    f: &'a Fixture,
+    validate: impl Fn(&'a str) -> Result<T, E> + 'a,
+) -> Contender<'a> {
+    Contender::new(name, move |n| {
+        for _ in 0..n {
+            drop(black_box(validate(black_box(f.token.as_str()))));
+        }
+    })
+}
+
+/// The floor with the crypto ours uses in this build.
+fn floor(f: &Fixture) -> Contender<'_> {
+    #[cfg(feature = "aws-lc")]
+    if !matches!(f.alg, Algorithm::EdDSA | Algorithm::HS256) {
+        let raw = AwsLc::new(f);
+        return verifying("raw", f, move |m, s| raw.verify(m, s));
+    }
+    let raw = RustCrypto::new(f);
+    verifying("raw", f, move |m, s| raw.verify(m, s))
+}
+
+/// The variant measured beside the floor: the previous p256/p384, or
+/// Ed25519's non-strict verification (RustCrypto build only).
+fn variant(f: &Fixture) -> Option<(Contender<'_>, &'static str)> {
+    if OURS_BACKEND != "rustcrypto" {
+        return None;
+    }
+    match f.alg {
+        Algorithm::ES256 => {
+            let v = P256v13::new(f);
+            Some((
+                verifying("variant", f, move |m, s| v.verify(m, s)),
+                "p256 0.13 ÷ 0.14",
+            ))
+        }
+        Algorithm::ES384 => {
+            let v = P384v13::new(f);
+            Some((
+                verifying("variant", f, move |m, s| v.verify(m, s)),
+                "p384 0.13 ÷ 0.14",
+            ))
+        }
+        Algorithm::EdDSA => {
+            let v = Ed25519Plain::new(f);
+            Some((
+                verifying("variant", f, move |m, s| v.verify(m, s)),
+                "ed25519-dalek `verify` ÷ `verify_strict`",
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    // Under `cargo bench -- --test` (or `cargo test --benches`): run briefly.
+    let smoke = std::env::args().any(|a| a == "--test");
+    let (batch, rounds) = match (smoke, quick) {
+        (true, _) => (Duration::from_micros(200), 3),
+        (false, true) => (Duration::from_millis(2), 60),
+        (false, false) => (Duration::from_millis(4), 250),
+    };
+    let (backend, jwt_name) = if OURS_BACKEND == "rustcrypto" {
+        (Backend::RustCrypto, "rust_crypto")
+    } else {
+        #[cfg(feature = "aws-lc")]
+        let backend = Backend::AwsLc;
+        #[cfg(not(feature = "aws-lc"))]
+        let backend = Backend::RustCrypto;
+        (backend, "aws_lc_rs")
+    };
+    backend.install();
+    println!(
+        "paired, ours on {OURS_BACKEND}, jsonwebtoken {jwt_name}: {rounds} rounds per algorithm, \
+         batches of ~{} ms; medians [quartiles] over the rounds\n",
+        batch.as_millis()
+    );
+    println!(
+        "| alg | token B | raw µs | ours µs | ours − raw µs | sig layer − raw µs | claims µs | jsonwebtoken ÷ ours | jwt-simple ÷ ours |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut variants = Vec::new();
+    for alg in ALGORITHMS {
+        let f = Fixture::new(alg);
+        let jwt = Jsonwebtoken::new(&f);
+        let simple = JwtSimple::new(&f);
+        let mut contenders = vec![
+            floor(&f),
+            validating("ours", &f, |t| {
+                f.validator.validate(t.as_bytes(), &f.keys, f.now)
+            }),
+            validating("ours-verify_compact", &f, |t| {
+                verify_compact(t.as_bytes(), &f.keys, f.validator.algorithms())
+            }),
+            validating("jsonwebtoken", &f, |t| jwt.validate(t)),
+            validating("jwt-simple", &f, |t| simple.validate(t)),
+        ];
+        let variant_label = variant(&f).map(|(c, label)| {
+            contenders.push(c);
+            label
+        });
+        for c in &mut contenders {
+            c.calibrate(batch);
+        }
+        let len = contenders.len();
+        for round in 0..rounds {
+            for i in 0..len {
+                if let Some(c) = contenders.get_mut((round + i) % len) {
+                    c.run();
+                }
+            }
+        }
+        let times = |name: &str| {
+            contenders
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.times.clone())
+                .unwrap_or_default()
+        };
+        let (raw, ours, sig) = (times("raw"), times("ours"), times("ours-verify_compact"));
+        let diff = |a: &[f64], b: &[f64]| -> Vec<f64> {
+            a.iter().zip(b).map(|(x, y)| (x - y) / 1000.0).collect()
+        };
+        let ratio =
+            |a: &[f64], b: &[f64]| -> Vec<f64> { a.iter().zip(b).map(|(x, y)| x / y).collect() };
+        let micros = |a: &[f64]| -> Vec<f64> { a.iter().map(|t| t / 1000.0).collect() };
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            alg.name(),
+            f.token.len(),
+            summary(&micros(&raw)),
+            summary(&micros(&ours)),
+            summary(&diff(&ours, &raw)),
+            summary(&diff(&sig, &raw)),
+            summary(&diff(&ours, &sig)),
+            summary(&ratio(&times("jsonwebtoken"), &ours)),
+            summary(&ratio(&times("jwt-simple"), &ours)),
+        );
+        if let Some(label) = variant_label {
+            variants.push(format!(
+                "| {} | {label} | {} |",
+                alg.name(),
+                summary(&ratio(&times("variant"), &raw))
+            ));
+        }
+    }
+    cold_path(batch, rounds);
+    if !variants.is_empty() {
+        println!("\n| alg | raw verification, same run | ratio |\n|---|---|---:|");
+        for line in variants {
+            println!("{line}");
+        }
+    }
+}
+
+/// The cold path: a fresh four-key JWKS document (two RSA keys, P-256,
+/// Ed25519) parsed, then the first RS256 validation, against the raw RS256
+/// verification of the same run.
+#[allow(clippy::expect_used)]
+fn cold_path(batch: Duration, rounds: usize) {
+    let f = Fixture::new(Algorithm::RS256);
+    let mut contenders = vec![
+        floor(&f),
+        Contender::new("from_jwks", |n| {
+            for _ in 0..n {
+                drop(black_box(KeySet::from_jwks(black_box(f.jwks.as_bytes()))));
+            }
+        }),
+        Contender::new("cold", |n| {
+            for _ in 0..n {
+                let keys = KeySet::from_jwks(black_box(f.jwks.as_bytes())).expect("parses");
+                drop(black_box(f.validator.validate(
+                    black_box(f.token.as_bytes()),
+                    &keys,
+                    f.now,
+                )));
+            }
+        }),
+    ];
+    for c in &mut contenders {
+        c.calibrate(batch);
+    }
+    let len = contenders.len();
+    for round in 0..rounds {
+        for i in 0..len {
+            if let Some(c) = contenders.get_mut((round + i) % len) {
+                c.run();
+            }
+        }
+    }
+    let times = |name: &str| {
+        contenders
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.times.clone())
+            .unwrap_or_default()
+    };
+    let raw = times("raw");
+    let ratio = |a: &[f64]| -> Vec<f64> { a.iter().zip(&raw).map(|(x, y)| x / y).collect() };
+    let micros = |a: &[f64]| -> Vec<f64> { a.iter().map(|t| t / 1000.0).collect() };
+    println!("\n| RS256, 4-key JWKS | µs | ÷ raw RS256 verify, same run |\n|---|---:|---:|");
+    println!("| raw verify | {} | 1 |", summary(&micros(&raw)));
+    for name in ["from_jwks", "cold"] {
+        let t = times(name);
+        println!(
+            "| {name} | {} | {} |",
+            summary(&micros(&t)),
+            summary(&ratio(&t))
+        );
+    }
+}
+
+/// `median [q1, q3]`, two decimals.
+fn summary(values: &[f64]) -> String {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let i = ((v.len().saturating_sub(1)) as f64 * q).round() as usize;
+        v.get(i).copied().unwrap_or(f64::NAN)
+    };
+    format!("{:.2} [{:.2}, {:.2}]", at(0.5), at(0.25), at(0.75))
+}
