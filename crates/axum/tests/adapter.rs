@@ -2,7 +2,6 @@
 //! The HTTP behaviour end to end is in the workspace suite (`tests/`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -304,59 +303,4 @@ async fn failing_marker_store_is_503_not_a_live_session() {
     );
     let response = call(&app, get_with_cookie("/whoami", &cookie)).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-}
-
-/// Collects formatted log output.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn logs_one_line_per_request_without_the_token() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
-    let markers = Arc::new(MemoryLogoutStore::new());
-    let app = app(&markers);
-    let token = token("s-1");
-    let body_text = format!("logout_token={token}");
-    call(&app, logout_request(body_text.clone())).await;
-    call(&app, logout_request(body_text)).await;
-
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "{text}");
-    assert!(lines[0].contains("outcome=\"logged_out\""), "{}", lines[0]);
-    assert!(lines[0].contains("sid=\"s-1\""), "{}", lines[0]);
-    assert!(
-        lines[0].contains(&format!("issuer=\"{ISSUER}\"")),
-        "{}",
-        lines[0]
-    );
-    assert!(lines[0].contains("kid=\"shared-ES256\""), "{}", lines[0]);
-    assert!(
-        lines[1].contains("check=\"replayed_token\""),
-        "{}",
-        lines[1]
-    );
-    let signature = token.rsplit('.').next().unwrap();
-    let payload = token.split('.').nth(1).unwrap();
-    assert!(
-        !text.contains(signature) && !text.contains(payload),
-        "{text}"
-    );
 }
