@@ -2,7 +2,7 @@
 //! The HTTP behaviour end to end is in the workspace suite (`tests/`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::body::Body;
