@@ -173,14 +173,15 @@ async fn provider_keys(p: &Provider, validator: &Validator) -> io::Result<Provid
             JwksKeySource::builder().issuer_discovery(p.issuer.clone()),
         ),
     };
+    // A configuration error: `main` exits with status 2 on InvalidInput.
+    let bad = |e: &dyn std::fmt::Display| {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("{variable}: {e}"))
+    };
     let source = builder
         .allowed_algorithms_for(&p.issuer, validator.algorithms())
         .build()
-        .map_err(|e| io::Error::other(format!("{variable}: {e}")))?;
-    source
-        .start()
-        .await
-        .map_err(|e| io::Error::other(format!("{variable}: {e}")))?;
+        .map_err(|e| bad(&e))?;
+    source.start().await.map_err(|e| bad(&e))?;
     Ok(ProviderKeys::Fetched(source))
 }
 

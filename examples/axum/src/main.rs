@@ -44,7 +44,13 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("example-axum: {error}");
-            ExitCode::FAILURE
+            // The provider's keys could not be had at start: a configuration
+            // error like any other.
+            if error.kind() == std::io::ErrorKind::InvalidInput {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -123,3 +123,24 @@ fn demo_mode_prints_commands_that_work_with_curl() {
         answers[3]
     );
 }
+
+#[test]
+fn unreachable_provider_keys_stop_the_program_with_status_2() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("http://{}/jwks", closed.local_addr().unwrap());
+    drop(closed);
+    let output = clean_command()
+        .envs([
+            ("BCL_ISSUER", "https://op.example"),
+            ("BCL_CLIENT_ID", "c"),
+            ("BCL_JWKS_URI", uri.as_str()),
+            ("BCL_LISTEN", "127.0.0.1:0"),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with("example-axum: BCL_JWKS_URI: "), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
