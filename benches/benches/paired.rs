@@ -9,13 +9,14 @@
 //! `cargo bench -p backchannel-logout-benches --bench paired` (RustCrypto:
 //! ours on the core's default backend, the raw RustCrypto floor,
 //! jsonwebtoken `rust_crypto`, jwt-simple; and the previous `p256`/`p384`
-//! and ed25519-dalek's non-strict `verify` beside the floor).
+//! and ed25519-dalek's `verify_strict` beside the floor).
 //!
 //! `cargo bench -p backchannel-logout-benches --features aws-lc --bench paired`
 //! (ours on the core's `aws-lc-rs` backend, the raw aws-lc-rs floor for RSA
 //! and ECDSA, jsonwebtoken `aws_lc_rs`, jwt-simple).
 //!
-//! `-- --quick` for a short run.
+//! `-- --quick` for a short run; `-- --alg EdDSA` (repeatable; `cold` for
+//! the cold path) for some algorithms only.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -23,7 +24,7 @@ use std::time::{Duration, Instant};
 use backchannel_logout::{Algorithm, KeySet, verify_compact};
 #[cfg(feature = "aws-lc")]
 use backchannel_logout_benches::floor::AwsLc;
-use backchannel_logout_benches::floor::{Ed25519Plain, P256v13, P384v13, RustCrypto};
+use backchannel_logout_benches::floor::{Ed25519Strict, P256v13, P384v13, RustCrypto};
 use backchannel_logout_benches::peers::{Backend, Jsonwebtoken, JwtSimple};
 use backchannel_logout_benches::{ALGORITHMS, Fixture, OURS_BACKEND};
 
@@ -104,7 +105,7 @@ fn floor(f: &Fixture) -> Contender<'_> {
 }
 
 /// The variant measured beside the floor: the previous p256/p384, or
-/// Ed25519's non-strict verification (RustCrypto build only).
+/// ed25519-dalek's `verify_strict` (RustCrypto build only).
 fn variant(f: &Fixture) -> Option<(Contender<'_>, &'static str)> {
     if OURS_BACKEND != "rustcrypto" {
         return None;
@@ -125,10 +126,10 @@ fn variant(f: &Fixture) -> Option<(Contender<'_>, &'static str)> {
             ))
         }
         Algorithm::EdDSA => {
-            let v = Ed25519Plain::new(f);
+            let v = Ed25519Strict::new(f);
             Some((
                 verifying("variant", f, move |m, s| v.verify(m, s)),
-                "ed25519-dalek `verify` ÷ `verify_strict`",
+                "ed25519-dalek `verify_strict` ÷ `verify`",
             ))
         }
         _ => None,
@@ -164,7 +165,17 @@ fn main() {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut variants = Vec::new();
+    // `--alg NAME` (repeatable) limits the run to those algorithms.
+    let args: Vec<String> = std::env::args().collect();
+    let only: Vec<&str> = args
+        .windows(2)
+        .filter(|w| w.first().is_some_and(|a| a == "--alg"))
+        .filter_map(|w| w.get(1).map(String::as_str))
+        .collect();
     for alg in ALGORITHMS {
+        if !only.is_empty() && !only.contains(&alg.name()) {
+            continue;
+        }
         let f = Fixture::new(alg);
         let jwt = Jsonwebtoken::new(&f);
         let simple = JwtSimple::new(&f);
@@ -228,7 +239,9 @@ fn main() {
             ));
         }
     }
-    cold_path(batch, rounds);
+    if only.is_empty() || only.contains(&"cold") {
+        cold_path(batch, rounds);
+    }
     if !variants.is_empty() {
         println!("\n| alg | raw verification, same run | ratio |\n|---|---|---:|");
         for line in variants {

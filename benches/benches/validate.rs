@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use backchannel_logout::{Algorithm, peek_unverified, verify_compact};
-use backchannel_logout_benches::floor::{Ed25519Plain, P256v13, P384v13, RustCrypto};
+use backchannel_logout_benches::floor::{Ed25519Strict, P256v13, P384v13, RustCrypto};
 use backchannel_logout_benches::peers::{Backend, Jsonwebtoken, JwtSimple};
 use backchannel_logout_benches::{ALGORITHMS, Fixture, OURS_BACKEND};
 use base64::Engine as _;
@@ -51,9 +51,9 @@ fn validate(c: &mut Criterion) {
             });
         }
         if alg == Algorithm::EdDSA {
-            let plain = Ed25519Plain::new(&f);
-            group.bench_function("raw-rustcrypto-ed25519-nonstrict", |b| {
-                b.iter(|| plain.verify(black_box(&f.signing_input), black_box(&f.signature)));
+            let strict = Ed25519Strict::new(&f);
+            group.bench_function("raw-rustcrypto-ed25519-strict", |b| {
+                b.iter(|| strict.verify(black_box(&f.signing_input), black_box(&f.signature)));
             });
         }
         group.bench_function("ours", |b| {

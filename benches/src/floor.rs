@@ -21,7 +21,8 @@ pub enum RustCrypto {
     Es256(p256::ecdsa::VerifyingKey),
     /// ECDSA P-384 (`p384`).
     Es384(p384::ecdsa::VerifyingKey),
-    /// Ed25519, strict verification (`ed25519-dalek`).
+    /// Ed25519, `ed25519-dalek`'s `verify`: the core calls it after
+    /// comparing `R` with the small-order encodings (32-byte compares).
     EdDsa(ed25519_dalek::VerifyingKey),
     /// HMAC-SHA-256 (`hmac`, `sha2`).
     Hs256(Vec<u8>),
@@ -78,7 +79,7 @@ impl RustCrypto {
             RustCrypto::Es384(k) => p384::ecdsa::Signature::from_slice(signature)
                 .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
             RustCrypto::EdDsa(k) => ed25519_dalek::Signature::from_slice(signature)
-                .is_ok_and(|sig| k.verify_strict(message, &sig).is_ok()),
+                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
             RustCrypto::Hs256(secret) => <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
                 .is_ok_and(|mut mac| {
                     mac.update(message);
@@ -146,12 +147,12 @@ impl P384v13 {
     }
 }
 
-/// Ed25519 with ed25519-dalek's plain `verify`, as jsonwebtoken calls it;
-/// ours and the floor use `verify_strict`, which also refuses small-order
-/// points (RFC 8032 leaves that check to the verifier).
-pub struct Ed25519Plain(ed25519_dalek::VerifyingKey);
+/// Ed25519 with ed25519-dalek's `verify_strict`, which the core called
+/// before it checked small-order `R` by comparing encodings: the strict
+/// call decompresses `R` on every verification.
+pub struct Ed25519Strict(ed25519_dalek::VerifyingKey);
 
-impl Ed25519Plain {
+impl Ed25519Strict {
     /// The verifier for an EdDSA fixture.
     ///
     /// # Panics
@@ -164,7 +165,7 @@ impl Ed25519Plain {
             &f.jwk_bytes("x").try_into().expect("32 bytes"),
         )
         .expect("an Ed25519 key");
-        let verifier = Ed25519Plain(key);
+        let verifier = Ed25519Strict(key);
         assert!(verifier.verify(&f.signing_input, &f.signature));
         verifier
     }
@@ -173,7 +174,7 @@ impl Ed25519Plain {
     #[must_use]
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         ed25519_dalek::Signature::from_slice(signature)
-            .is_ok_and(|sig| self.0.verify(message, &sig).is_ok())
+            .is_ok_and(|sig| self.0.verify_strict(message, &sig).is_ok())
     }
 }
 

@@ -94,8 +94,8 @@ const ROWS: [(&str, &str, &str); 12] = [
     ),
     (
         "validate",
-        "raw-rustcrypto-ed25519-nonstrict",
-        "raw `verify` (not `verify_strict`), ed25519-dalek 3",
+        "raw-rustcrypto-ed25519-strict",
+        "raw `verify_strict` (what the core called before), ed25519-dalek 3",
     ),
     ("validate", "ours", "**ours**: `Validator::validate`"),
     (

@@ -414,6 +414,15 @@ impl Material {
         Ok(Material::Ec(EcKey::P384(key)))
     }
 
+    /// An Ed25519 key, refused if it is a point of small order (a "weak"
+    /// key, for which signatures can verify on many messages).
+    pub(crate) fn ed25519(key: ed25519_dalek::VerifyingKey) -> Result<Self, String> {
+        if key.is_weak() {
+            return Err("the Ed25519 key is a point of small order".to_owned());
+        }
+        Ok(Material::Ed25519(key))
+    }
+
     pub(crate) fn kind(&self) -> KeyKind {
         match self {
             Material::Rsa(_) => KeyKind::Rsa,
@@ -432,11 +441,9 @@ impl Material {
         match (self, alg) {
             (Material::Rsa(k), _) => k.verify(alg, message, signature),
             (Material::Ec(k), _) => k.verify(alg, message, signature),
-            // Ed25519 stays on ed25519-dalek with either backend: strict
-            // verification (no non-canonical or small-order points).
+            // Ed25519 stays on ed25519-dalek with either backend.
             (Material::Ed25519(k), Algorithm::EdDSA | Algorithm::Ed25519) => {
-                ed25519_dalek::Signature::from_slice(signature)
-                    .is_ok_and(|sig| k.verify_strict(message, &sig).is_ok())
+                ed25519_verify_strict(k, message, signature)
             }
             (Material::Hmac(secret), Algorithm::HS256) => {
                 hmac_verify::<Hmac<Sha256>>(secret, message, signature)
@@ -450,6 +457,76 @@ impl Material {
             _ => false,
         }
     }
+}
+
+/// The canonical encodings of the eight points of small order on
+/// edwards25519 (`curve25519_dalek::constants::EIGHT_TORSION`, compressed;
+/// a unit test checks them against it).
+const ED25519_SMALL_ORDER: [[u8; 32]; 8] = {
+    const fn y(low: u8, rest: [u8; 31]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out[0] = low;
+        let mut i = 0;
+        while i < 31 {
+            out[i + 1] = rest[i];
+            i += 1;
+        }
+        out
+    }
+    const ORDER_8: [u8; 32] = [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ];
+    const ORDER_8_OTHER: [u8; 32] = [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ];
+    const fn negated(mut p: [u8; 32]) -> [u8; 32] {
+        p[31] ^= 0x80;
+        p
+    }
+    [
+        // The identity (order 1) and (0, -1) (order 2).
+        y(0x01, [0; 31]),
+        y(0xec, {
+            let mut r = [0xff; 31];
+            r[30] = 0x7f;
+            r
+        }),
+        // (±sqrt(-1), 0), order 4.
+        [0; 32],
+        negated([0; 32]),
+        // The four points of order 8.
+        ORDER_8,
+        negated(ORDER_8),
+        ORDER_8_OTHER,
+        negated(ORDER_8_OTHER),
+    ]
+};
+
+/// Ed25519 verification as strict as ed25519-dalek's `verify_strict`, for
+/// less: `verify_strict` decompresses `R` to refuse a small-order one (and
+/// refuses a small-order key). Here the key was checked once when the key
+/// set was built ([`Material::ed25519`]), and `R` is compared with the eight canonical
+/// small-order encodings; the plain verification then recomputes `R` and
+/// compares its canonical encoding with the signature's bytes, so a
+/// non-canonical `R`, and so any other encoding of a small-order point,
+/// fails there. A non-canonical `S` is refused by both.
+fn ed25519_verify_strict(
+    key: &ed25519_dalek::VerifyingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    use ed25519_dalek::Verifier;
+    let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
+        return false;
+    };
+    if ED25519_SMALL_ORDER.contains(sig.r_bytes()) {
+        return false;
+    }
+    key.verify(message, &sig).is_ok()
 }
 
 fn hmac_verify<M: Mac + KeyInit>(key: &[u8], message: &[u8], tag: &[u8]) -> bool {
@@ -494,6 +571,69 @@ mod tests {
         for a in Algorithm::ALL {
             assert_eq!(Algorithm::from_header(a.name()), Ok(a));
         }
+    }
+
+    #[test]
+    fn small_order_encodings_are_the_eight_torsion_points() {
+        let expected: Vec<[u8; 32]> = curve25519_dalek::constants::EIGHT_TORSION
+            .iter()
+            .map(|p| p.compress().to_bytes())
+            .collect();
+        assert_eq!(ED25519_SMALL_ORDER.len(), expected.len());
+        for e in &expected {
+            assert!(ED25519_SMALL_ORDER.contains(e), "{e:02x?}");
+        }
+    }
+
+    /// A key with a torsion component and a signature whose `R` is of
+    /// small order: the plain (cofactorless) verification accepts it, the
+    /// strict one must not.
+    #[test]
+    fn small_order_r_is_refused_where_plain_verify_accepts() {
+        use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+        use curve25519_dalek::scalar::Scalar;
+        use curve25519_dalek::traits::IsIdentity;
+        use ed25519_dalek::Verifier;
+        use sha2::Digest;
+
+        let a = Scalar::from_bytes_mod_order([7u8; 32]);
+        let torsion = EIGHT_TORSION[1];
+        let public = (ED25519_BASEPOINT_POINT * a + torsion).compress();
+        let key = ed25519_dalek::VerifyingKey::from_bytes(public.as_bytes()).unwrap();
+        assert!(!key.is_weak());
+        let mut found = 0;
+        for counter in 0u32..64 {
+            let message = format!("message {counter}");
+            for r in EIGHT_TORSION {
+                let r_bytes = r.compress().to_bytes();
+                let k = Scalar::from_hash(
+                    sha2::Sha512::new()
+                        .chain_update(r_bytes)
+                        .chain_update(public.as_bytes())
+                        .chain_update(message.as_bytes()),
+                );
+                // [S]B = R + [k]A holds with S = k·a when R + [k]T is the identity.
+                if !(r + torsion * k).is_identity() {
+                    continue;
+                }
+                let mut sig = [0u8; 64];
+                sig[..32].copy_from_slice(&r_bytes);
+                sig[32..].copy_from_slice((k * a).as_bytes());
+                let parsed = ed25519_dalek::Signature::from_bytes(&sig);
+                assert!(key.verify(message.as_bytes(), &parsed).is_ok());
+                assert!(key.verify_strict(message.as_bytes(), &parsed).is_err());
+                assert!(!ed25519_verify_strict(&key, message.as_bytes(), &sig));
+                found += 1;
+            }
+        }
+        assert!(found > 0, "no forgery found to test with");
+    }
+
+    #[test]
+    fn small_order_keys_are_refused_when_loaded() {
+        let identity = curve25519_dalek::constants::EIGHT_TORSION[0].compress();
+        let key = ed25519_dalek::VerifyingKey::from_bytes(identity.as_bytes()).unwrap();
+        assert!(Material::ed25519(key).is_err());
     }
 
     #[test]

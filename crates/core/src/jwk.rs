@@ -426,10 +426,10 @@ fn parse_jwk(value: Value) -> Result<Key, String> {
                 .as_slice()
                 .try_into()
                 .map_err(|_| "Ed25519 x must be 32 bytes".to_owned())?;
-            Material::Ed25519(
+            Material::ed25519(
                 ed25519_dalek::VerifyingKey::from_bytes(&x)
                     .map_err(|_| "Ed25519 x is not a valid point".to_owned())?,
-            )
+            )?
         }
         ("EC" | "OKP", crv) => {
             return Err(format!(
