@@ -1,12 +1,14 @@
 //! The logout token's claims (Back-Channel Logout 1.0 §2.4).
 
-use serde_json::{Map, Value};
+use std::fmt;
 
-use serde::de::MapAccess;
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
 use crate::error::{Error, Expected, Part};
-use crate::json::{MAX_DEPTH, Members, Name};
+use crate::json::{MAX_DEPTH, Members, Name, Shape, skip};
 use crate::time::UnixTime;
 
 /// The member of `events` that makes a JWT a back-channel logout token.
@@ -194,6 +196,24 @@ const REGISTERED: [&str; 11] = [
     "iss", "aud", "azp", "iat", "exp", "nbf", "jti", "sub", "sid", "events", "nonce",
 ];
 
+/// The index of a registered claim in [`REGISTERED`].
+fn registered_index(name: &str) -> Option<usize> {
+    Some(match name {
+        "iss" => 0,
+        "aud" => 1,
+        "azp" => 2,
+        "iat" => 3,
+        "exp" => 4,
+        "nbf" => 5,
+        "jti" => 6,
+        "sub" => 7,
+        "sid" => 8,
+        "events" => 9,
+        "nonce" => 10,
+        _ => return None,
+    })
+}
+
 #[derive(Default)]
 struct ClaimMembers {
     seen: u16,
@@ -217,7 +237,7 @@ impl<'de> Members<'de> for ClaimMembers {
         name: Name<'de>,
         access: &mut A,
     ) -> Result<Result<(), Error>, A::Error> {
-        let Some(index) = REGISTERED.iter().position(|r| *r == name.0) else {
+        let Some(index) = registered_index(&name.0) else {
             let value: Value = access.next_value()?;
             return Ok(self.other_claim(name.0.into_owned(), value));
         };
@@ -230,8 +250,26 @@ impl<'de> Members<'de> for ClaimMembers {
             }));
         }
         self.seen |= bit;
-        let value: Value = access.next_value()?;
-        Ok(self.registered(name, value))
+        // Each registered claim is read straight into its type: strings
+        // borrowed from the input until kept, nothing built for a value of
+        // the wrong type but the error.
+        Ok(match name {
+            "aud" => access
+                .next_value::<Shape<'de>>()
+                .map(|v| audiences(v).map(|aud| self.aud = Some(aud)))?,
+            "events" => access
+                .next_value::<Events>()
+                .map(|v| logout_event(v).map(|event| self.event = Some(event)))?,
+            "nonce" => {
+                skip(access)?;
+                self.nonce = true;
+                Ok(())
+            }
+            _ => {
+                let value = access.next_value::<Shape<'de>>()?;
+                self.scalar(name, value)
+            }
+        })
     }
 }
 
@@ -253,50 +291,112 @@ impl ClaimMembers {
         Ok(())
     }
 
-    fn registered(&mut self, name: &'static str, value: Value) -> Result<(), Error> {
+    fn scalar(&mut self, name: &'static str, value: Shape<'_>) -> Result<(), Error> {
         match name {
             "iss" => self.iss = Some(string(value, name)?),
             "azp" => self.azp = Some(string(value, name)?),
             "jti" => self.jti = Some(non_empty(string(value, name)?, name)?),
             "sub" => self.sub = Some(non_empty(string(value, name)?, name)?),
             "sid" => self.sid = Some(non_empty(string(value, name)?, name)?),
-            "iat" => self.iat = Some(numeric_date(value, name)?),
-            "exp" => self.exp = Some(numeric_date(value, name)?),
-            "nbf" => self.nbf = Some(numeric_date(value, name)?),
-            "aud" => self.aud = Some(audiences(value)?),
-            "events" => self.event = Some(logout_event(value)?),
-            _ => self.nonce = true,
+            "iat" => self.iat = Some(numeric_date(&value, name)?),
+            "exp" => self.exp = Some(numeric_date(&value, name)?),
+            _ => self.nbf = Some(numeric_date(&value, name)?),
         }
         Ok(())
     }
 }
 
-fn audiences(value: Value) -> Result<Vec<String>, Error> {
-    let invalid = Error::InvalidClaimType {
-        name: "aud",
-        expected: Expected::StringOrArray,
-    };
+fn audiences(value: Shape<'_>) -> Result<Vec<String>, Error> {
     match value {
-        Value::String(s) => Ok(vec![s]),
-        Value::Array(items) => items
-            .into_iter()
-            .map(|v| match v {
-                Value::String(s) => Ok(s),
-                _ => Err(invalid.clone()),
-            })
-            .collect(),
-        _ => Err(invalid),
+        Shape::Str(s) => Ok(vec![s.into_owned()]),
+        Shape::Strings(items) => Ok(items),
+        _ => Err(Error::InvalidClaimType {
+            name: "aud",
+            expected: Expected::StringOrArray,
+        }),
     }
 }
 
-fn logout_event(value: Value) -> Result<Map<String, Value>, Error> {
-    let Value::Object(mut events) = value else {
-        return Err(Error::InvalidClaimType {
-            name: "events",
-            expected: Expected::Object,
-        });
+/// `events` as read: an object of which only the logout event's value is
+/// kept (the other events are skipped unread), or something else.
+enum Events {
+    Object {
+        logout: Option<Value>,
+        duplicate: bool,
+    },
+    NotObject,
+}
+
+impl<'de> Deserialize<'de> for Events {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(EventsVisitor)
+    }
+}
+
+struct EventsVisitor;
+
+impl<'de> Visitor<'de> for EventsVisitor {
+    type Value = Events;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the events object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Events, A::Error> {
+        let (mut logout, mut duplicate) = (None, false);
+        while let Some(name) = map.next_key::<Name<'de>>()? {
+            if name.0 == LOGOUT_EVENT {
+                duplicate |= logout.is_some();
+                logout = Some(map.next_value::<Value>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(Events::Object { logout, duplicate })
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Events, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Events::NotObject)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Events, E> {
+        Ok(Events::NotObject)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Events, E> {
+        Ok(Events::NotObject)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Events, E> {
+        Ok(Events::NotObject)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Events, E> {
+        Ok(Events::NotObject)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Events, E> {
+        Ok(Events::NotObject)
+    }
+    fn visit_unit<E>(self) -> Result<Events, E> {
+        Ok(Events::NotObject)
+    }
+}
+
+fn logout_event(events: Events) -> Result<Map<String, Value>, Error> {
+    let logout = match events {
+        Events::NotObject => {
+            return Err(Error::InvalidClaimType {
+                name: "events",
+                expected: Expected::Object,
+            });
+        }
+        // Two logout events in one token: ambiguous, refused.
+        Events::Object {
+            duplicate: true, ..
+        } => {
+            return Err(Error::DuplicateMember {
+                part: Part::Claims,
+                name: LOGOUT_EVENT.to_owned(),
+            });
+        }
+        Events::Object { logout, .. } => logout,
     };
-    match events.remove(LOGOUT_EVENT) {
+    match logout {
         None => Err(Error::MissingLogoutEvent),
         Some(Value::Object(event)) => {
             if event
@@ -315,7 +415,7 @@ fn logout_event(value: Value) -> Result<Map<String, Value>, Error> {
 }
 
 fn required<T>(v: Option<T>, name: &'static str) -> Result<T, Error> {
-    v.ok_or(Error::MissingClaim { name })
+    v.ok_or_else(|| Error::MissingClaim { name })
 }
 
 fn non_empty(s: String, name: &'static str) -> Result<String, Error> {
@@ -326,9 +426,9 @@ fn non_empty(s: String, name: &'static str) -> Result<String, Error> {
     }
 }
 
-fn string(value: Value, name: &'static str) -> Result<String, Error> {
+fn string(value: Shape<'_>, name: &'static str) -> Result<String, Error> {
     match value {
-        Value::String(s) => Ok(s),
+        Shape::Str(s) => Ok(s.into_owned()),
         _ => Err(Error::InvalidClaimType {
             name,
             expected: Expected::String,
@@ -336,15 +436,28 @@ fn string(value: Value, name: &'static str) -> Result<String, Error> {
     }
 }
 
-fn numeric_date(value: Value, name: &'static str) -> Result<UnixTime, Error> {
+fn numeric_date(value: &Shape<'_>, name: &'static str) -> Result<UnixTime, Error> {
     match value {
-        Value::Number(n) => n
-            .as_f64()
-            .and_then(UnixTime::from_numeric_date)
-            .ok_or(Error::InvalidNumericDate { name }),
+        Shape::Number(n) => {
+            UnixTime::from_numeric_date(*n).ok_or_else(|| Error::InvalidNumericDate { name })
+        }
         _ => Err(Error::InvalidClaimType {
             name,
             expected: Expected::Number,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_index_matches_the_table() {
+        for (i, name) in REGISTERED.iter().enumerate() {
+            assert_eq!(registered_index(name), Some(i), "{name}");
+        }
+        assert_eq!(registered_index("typ"), None);
+        assert_eq!(registered_index("ISS"), None);
     }
 }

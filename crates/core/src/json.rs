@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Part};
@@ -58,8 +58,13 @@ pub(crate) fn parse_members<'de, M: Members<'de>>(
     part: Part,
     sink: &mut M,
 ) -> Result<(), Error> {
+    // JSON text is UTF-8 (RFC 8259 §8.1): checked once for the whole
+    // object, so the parser need not check each string again.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(Error::NotJsonObject { part });
+    };
     let mut failure = None;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_str(text);
     let parsed = ObjectSeed {
         sink,
         failure: &mut failure,
@@ -101,6 +106,93 @@ impl<'de, M: Members<'de>> Visitor<'de> for ObjectSeed<'_, M> {
             }
         }
         Ok(())
+    }
+}
+
+/// A member's value read for its type only: strings and numbers are kept,
+/// an array is kept only if all its items are strings, anything else is
+/// skipped (read to its end, never built).
+pub(crate) enum Shape<'de> {
+    /// A string, borrowed from the input when it has no escapes.
+    Str(Cow<'de, str>),
+    /// A number, as `serde_json::Number::as_f64` would give it.
+    Number(f64),
+    /// An array of strings only (possibly empty).
+    Strings(Vec<String>),
+    /// Anything else: `null`, a boolean, an object, a mixed array.
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Shape<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ShapeVisitor)
+    }
+}
+
+struct ShapeVisitor;
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = Shape<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Shape::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Shape::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Shape::Str(Cow::Owned(v)))
+    }
+    #[allow(clippy::cast_precision_loss)] // as serde_json's `as_f64`
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Shape::Number(v as f64))
+    }
+    #[allow(clippy::cast_precision_loss)]
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Shape::Number(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Shape::Number(v))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut strings = Vec::new();
+        let mut only_strings = true;
+        while let Some(item) = seq.next_element::<StrItem>()? {
+            match item {
+                StrItem(Some(s)) if only_strings => strings.push(s),
+                _ => only_strings = false,
+            }
+        }
+        Ok(if only_strings {
+            Shape::Strings(strings)
+        } else {
+            Shape::Other
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Shape::Other)
+    }
+}
+
+/// An array item: a string (owned), or `None` for anything else (skipped).
+struct StrItem(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for StrItem {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(StrItem(match Shape::deserialize(d)? {
+            Shape::Str(s) => Some(s.into_owned()),
+            _ => None,
+        }))
     }
 }
 

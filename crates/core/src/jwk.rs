@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use crate::alg::{Algorithm, KeyKind, Material, hmac_min_len};
 use crate::error::{Error, JwksError};
-use crate::jws::Header;
 
 /// Smallest RSA modulus accepted, in bits (RFC 7518 §3.3).
 pub const RSA_MIN_BITS: usize = 2048;
@@ -345,17 +344,6 @@ impl KeySet {
                 alg: alg.name().to_owned(),
             },
         })
-    }
-
-    /// Selects the key for a parsed header and verifies the signature.
-    pub(crate) fn verify_header(
-        &self,
-        header: &Header,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        self.verify_signature(header.alg, header.kid.as_deref(), message, signature)
-            .map(|_| ())
     }
 }
 

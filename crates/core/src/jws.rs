@@ -1,12 +1,13 @@
 //! The JWS compact serialization (RFC 7515 §7.1) and the JOSE header.
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use std::borrow::Cow;
+
 use serde::de::MapAccess;
 use serde_json::Value;
 
 use crate::alg::Algorithm;
 use crate::error::{Error, Expected, Part};
-use crate::json::{Members, Name, skip};
+use crate::json::{Members, Name, Shape, skip};
 
 /// The JOSE header of a signed token, as far as this library reads it.
 ///
@@ -61,76 +62,130 @@ impl<'a> Compact<'a> {
 
 /// Decodes one segment as strict unpadded base64url into a new vector.
 pub(crate) fn decode_segment(src: &[u8], part: Part) -> Result<Vec<u8>, Error> {
-    let mut out = vec![0u8; src.len() / 4 * 3 + 3];
+    let mut out = vec![0u8; decoded_capacity(src)];
     let len = decode_segment_into(src, &mut out, part)?.len();
     out.truncate(len);
     Ok(out)
 }
 
+/// A buffer size that fits any decoding of `src`.
+pub(crate) const fn decoded_capacity(src: &[u8]) -> usize {
+    src.len().div_ceil(4) * 3
+}
+
 /// Decodes one segment into `buf`, returning the decoded prefix.
+///
+/// The segments of a token are public data, so they are decoded with the
+/// `base64` crate's table-driven decoder rather than `base64ct`'s
+/// constant-time one (about 2.5 times faster on a claims segment). The
+/// decoding is as strict: the URL-safe alphabet only, no padding, no
+/// whitespace, and the unused bits of the last character must be zero, so
+/// each token has exactly one encoding.
 pub(crate) fn decode_segment_into<'b>(
     src: &[u8],
     buf: &'b mut [u8],
     part: Part,
 ) -> Result<&'b [u8], Error> {
-    Base64UrlUnpadded::decode(src, buf).map_err(|_| Error::Base64 { part })
+    use base64::Engine as _;
+    let len = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode_slice(src, buf)
+        .map_err(|_| Error::Base64 { part })?;
+    buf.get(..len).ok_or_else(|| Error::Base64 { part })
 }
 
 /// Largest header decoded on the stack; larger ones (an `x5c` chain) go to the heap.
-const HEADER_STACK: usize = 1024;
+pub(crate) const HEADER_STACK: usize = 1024;
 
-/// Decodes and parses the header segment.
-pub(crate) fn parse_header(segment: &[u8]) -> Result<Header, Error> {
-    let mut stack = [0u8; HEADER_STACK];
-    let heap;
-    let bytes = if segment.len() / 4 * 3 + 3 <= HEADER_STACK {
-        decode_segment_into(segment, &mut stack, Part::Header)?
+/// Room for a decoded header: on the stack, or on the heap when large.
+pub(crate) struct HeaderBuf {
+    stack: [u8; HEADER_STACK],
+    heap: Vec<u8>,
+}
+
+impl HeaderBuf {
+    /// An empty buffer.
+    pub(crate) const fn new() -> Self {
+        HeaderBuf {
+            stack: [0; HEADER_STACK],
+            heap: Vec::new(),
+        }
+    }
+}
+
+/// The header as read, its strings borrowed from the decoded bytes: the
+/// validator allocates only the `kid` it returns.
+pub(crate) struct HeaderRef<'a> {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<Cow<'a, str>>,
+    pub(crate) typ: Option<Cow<'a, str>>,
+}
+
+impl HeaderRef<'_> {
+    pub(crate) fn into_owned(self) -> Header {
+        Header {
+            alg: self.alg,
+            kid: self.kid.map(Cow::into_owned),
+            typ: self.typ.map(Cow::into_owned),
+        }
+    }
+}
+
+/// Decodes and parses the header segment into `buf`.
+pub(crate) fn read_header<'b>(
+    segment: &[u8],
+    buf: &'b mut HeaderBuf,
+) -> Result<HeaderRef<'b>, Error> {
+    let needed = decoded_capacity(segment);
+    let room: &mut [u8] = if needed <= HEADER_STACK {
+        &mut buf.stack
     } else {
-        heap = decode_segment(segment, Part::Header)?;
-        heap.as_slice()
+        buf.heap.resize(needed, 0);
+        &mut buf.heap
     };
+    let bytes: &'b [u8] = decode_segment_into(segment, room, Part::Header)?;
     let mut h = HeaderMembers::default();
     crate::json::parse_members(bytes, Part::Header, &mut h)?;
     let alg = match h.alg {
         None => return Err(Error::MissingAlgorithm),
         Some(alg) => Algorithm::from_header(&alg)?,
     };
-    Ok(Header {
+    Ok(HeaderRef {
         alg,
         kid: h.kid,
         typ: h.typ,
     })
 }
 
+/// Decodes and parses the header segment.
+pub(crate) fn parse_header(segment: &[u8]) -> Result<Header, Error> {
+    let mut buf = HeaderBuf::new();
+    read_header(segment, &mut buf).map(HeaderRef::into_owned)
+}
+
 /// The header parameters read; every other parameter (including `jwk`,
 /// `jku`, `x5u`, `x5c`) is skipped unread.
 #[derive(Default)]
-struct HeaderMembers {
-    alg: Option<String>,
-    kid: Option<String>,
-    typ: Option<String>,
+struct HeaderMembers<'de> {
+    alg: Option<Cow<'de, str>>,
+    kid: Option<Cow<'de, str>>,
+    typ: Option<Cow<'de, str>>,
 }
 
-impl<'de> Members<'de> for HeaderMembers {
+impl<'de> Members<'de> for HeaderMembers<'de> {
     fn member<A: MapAccess<'de>>(
         &mut self,
         name: Name<'de>,
         access: &mut A,
     ) -> Result<Result<(), Error>, A::Error> {
-        let slot = match &*name.0 {
-            "alg" => &mut self.alg,
-            "kid" => &mut self.kid,
-            "typ" => &mut self.typ,
+        let (slot, name) = match &*name.0 {
+            "alg" => (&mut self.alg, "alg"),
+            "kid" => (&mut self.kid, "kid"),
+            "typ" => (&mut self.typ, "typ"),
             "crit" => {
                 let crit: Value = access.next_value()?;
                 return Ok(Err(crit_error(&crit)));
             }
             _ => return skip(access).map(Ok),
-        };
-        let name: &'static str = match &*name.0 {
-            "alg" => "alg",
-            "kid" => "kid",
-            _ => "typ",
         };
         if slot.is_some() {
             return Ok(Err(Error::DuplicateMember {
@@ -138,8 +193,8 @@ impl<'de> Members<'de> for HeaderMembers {
                 name: name.to_owned(),
             }));
         }
-        match access.next_value::<Value>()? {
-            Value::String(s) => {
+        match access.next_value::<Shape<'de>>()? {
+            Shape::Str(s) => {
                 *slot = Some(s);
                 Ok(Ok(()))
             }
@@ -171,6 +226,7 @@ fn crit_error(crit: &Value) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64ct::{Base64UrlUnpadded, Encoding};
 
     fn b64(s: &str) -> String {
         Base64UrlUnpadded::encode_string(s.as_bytes())

@@ -7,7 +7,9 @@ use crate::alg::{Algorithm, AlgorithmSet};
 use crate::claims::{Claims, LogoutToken};
 use crate::error::{ConfigError, Error, Part, truncated};
 use crate::jwk::KeySet;
-use crate::jws::{Compact, Header, decode_segment, parse_header};
+use crate::jws::{
+    Compact, Header, HeaderBuf, HeaderRef, decode_segment, parse_header, read_header,
+};
 use crate::time::UnixTime;
 
 /// The issuer identifier of the OpenID Provider, compared exactly with `iss`.
@@ -287,15 +289,16 @@ impl Validator {
             });
         }
         let compact = Compact::split(token)?;
-        let header = parse_header(compact.header)?;
+        let mut header_buf = HeaderBuf::new();
+        let header = read_header(compact.header, &mut header_buf)?;
         self.check_header(&header)?;
         verify_signature(&header, &compact, keys)?;
         let payload = decode_segment(compact.payload, Part::Claims)?;
         let claims = Claims::parse(&payload)?;
-        self.check_claims(claims, header, now)
+        self.check_claims(claims, header.alg, header.kid.map(Into::into), now)
     }
 
-    fn check_header(&self, header: &Header) -> Result<(), Error> {
+    fn check_header(&self, header: &HeaderRef<'_>) -> Result<(), Error> {
         if !self.config.algorithms.contains(header.alg) {
             return Err(Error::AlgorithmNotAllowed {
                 alg: header.alg.name().to_owned(),
@@ -312,7 +315,8 @@ impl Validator {
     fn check_claims(
         &self,
         claims: Claims,
-        header: Header,
+        algorithm: Algorithm,
+        kid: Option<String>,
         now: UnixTime,
     ) -> Result<LogoutToken, Error> {
         let c = &self.config;
@@ -389,8 +393,8 @@ impl Validator {
             jti: claims.jti,
             event: claims.event,
             other,
-            algorithm: header.alg,
-            kid: header.kid,
+            algorithm,
+            kid,
             remember_until: UnixTime::from_secs(until),
         })
     }
@@ -400,8 +404,13 @@ impl Validator {
 const MAX_SIGNATURE: usize = RSA_MAX_SIGNATURE;
 const RSA_MAX_SIGNATURE: usize = crate::jwk::RSA_MAX_BITS / 8;
 
-fn verify_signature(header: &Header, compact: &Compact<'_>, keys: &KeySet) -> Result<(), Error> {
-    let mut buf = [0u8; MAX_SIGNATURE];
+fn verify_signature(
+    header: &HeaderRef<'_>,
+    compact: &Compact<'_>,
+    keys: &KeySet,
+) -> Result<(), Error> {
+    // Room for any decoding of the longest segment accepted.
+    let mut buf = [0u8; MAX_SIGNATURE + 3];
     let signature = if compact.signature.len() > (MAX_SIGNATURE * 4).div_ceil(3) {
         // Longer than any signature we verify: select the key first so an
         // unknown kid still reads as such, then refuse.
@@ -409,7 +418,13 @@ fn verify_signature(header: &Header, compact: &Compact<'_>, keys: &KeySet) -> Re
     } else {
         crate::jws::decode_segment_into(compact.signature, &mut buf, Part::Signature)?
     };
-    keys.verify_header(header, compact.signing_input, signature)
+    keys.verify_signature(
+        header.alg,
+        header.kid.as_deref(),
+        compact.signing_input,
+        signature,
+    )
+    .map(|_| ())
 }
 
 /// Verifies the signature of a compact JWS with `keys`, allowing only
@@ -427,7 +442,8 @@ pub fn verify_compact(
     algorithms: AlgorithmSet,
 ) -> Result<(Header, Vec<u8>), Error> {
     let compact = Compact::split(token)?;
-    let header = parse_header(compact.header)?;
+    let mut header_buf = HeaderBuf::new();
+    let header = read_header(compact.header, &mut header_buf)?;
     if !algorithms.contains(header.alg) {
         return Err(Error::AlgorithmNotAllowed {
             alg: header.alg.name().to_owned(),
@@ -435,7 +451,7 @@ pub fn verify_compact(
     }
     verify_signature(&header, &compact, keys)?;
     let payload = decode_segment(compact.payload, Part::Claims)?;
-    Ok((header, payload))
+    Ok((header.into_owned(), payload))
 }
 
 /// What [`peek_unverified`] reads from a token without verifying it.

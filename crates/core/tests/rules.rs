@@ -809,7 +809,13 @@ fn rejects_registered_claims_of_the_wrong_type() {
         ("jti", json!(1), Expected::String),
         ("iss", json!({"a": 1}), Expected::String),
         ("events", json!([]), Expected::Object),
+        ("events", json!("backchannel-logout"), Expected::Object),
+        ("events", json!(null), Expected::Object),
         ("azp", json!(false), Expected::String),
+        ("iat", json!("1700000000"), Expected::Number),
+        ("exp", json!([NOW]), Expected::Number),
+        ("aud", json!({"client": true}), Expected::StringOrArray),
+        ("aud", json!(7), Expected::StringOrArray),
     ];
     for (name, value, expected) in cases {
         let t = token().claim(name, value).sign(rsa());
@@ -837,6 +843,33 @@ fn rejects_wrong_or_missing_logout_event() {
         )
         .sign(rsa());
     assert_eq!(check(&t).unwrap_err(), Error::InvalidLogoutEvent);
+    // Two logout events in one `events` object: ambiguous, refused.
+    let header = json!(token().header_for(rsa())).to_string();
+    let mut claims = json!(token().claims()).to_string();
+    claims = claims.replacen(
+        r#""events":{"#,
+        r#""events":{"http://schemas.openid.net/event/backchannel-logout":{"a":1},"#,
+        1,
+    );
+    let t = rsa().sign_bytes(header.as_bytes(), claims.as_bytes());
+    assert_eq!(
+        check(&t).unwrap_err(),
+        Error::DuplicateMember {
+            part: Part::Claims,
+            name: "http://schemas.openid.net/event/backchannel-logout".into()
+        }
+    );
+    // Other events beside the logout event are ignored, whatever they hold.
+    let t = token()
+        .claim(
+            "events",
+            json!({
+                "http://schemas.openid.net/event/backchannel-logout": {},
+                "https://example.com/other": [1, {"deep": [true, null]}]
+            }),
+        )
+        .sign(rsa());
+    assert!(check(&t).is_ok());
     // WSO2 up to 5.10 sent `event` instead of `events`.
     let t = token()
         .without("events")
