@@ -415,7 +415,7 @@ fn logout_event(events: Events) -> Result<Map<String, Value>, Error> {
 }
 
 fn required<T>(v: Option<T>, name: &'static str) -> Result<T, Error> {
-    v.ok_or_else(|| Error::MissingClaim { name })
+    v.ok_or(Error::MissingClaim { name })
 }
 
 fn non_empty(s: String, name: &'static str) -> Result<String, Error> {
@@ -439,7 +439,7 @@ fn string(value: Shape<'_>, name: &'static str) -> Result<String, Error> {
 fn numeric_date(value: &Shape<'_>, name: &'static str) -> Result<UnixTime, Error> {
     match value {
         Shape::Number(n) => {
-            UnixTime::from_numeric_date(*n).ok_or_else(|| Error::InvalidNumericDate { name })
+            UnixTime::from_numeric_date(*n).ok_or(Error::InvalidNumericDate { name })
         }
         _ => Err(Error::InvalidClaimType {
             name,

@@ -90,7 +90,7 @@ pub(crate) fn decode_segment_into<'b>(
     let len = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode_slice(src, buf)
         .map_err(|_| Error::Base64 { part })?;
-    buf.get(..len).ok_or_else(|| Error::Base64 { part })
+    buf.get(..len).ok_or(Error::Base64 { part })
 }
 
 /// Largest header decoded on the stack; larger ones (an `x5c` chain) go to the heap.
