@@ -230,10 +230,67 @@ impl fmt::Debug for AlgorithmSet {
     }
 }
 
-/// RSA verifying keys for every RSA algorithm, precomputed once per key.
-#[cfg(not(feature = "aws-lc-rs"))]
+/// An RSA public key, checked when the key set is built, whose verifying
+/// keys are built on first use and kept.
+///
+/// Building a verifying key costs a modular reduction over the modulus
+/// (about as much as parsing the rest of a JWKS document), and a provider's
+/// key set usually holds keys that never sign a logout token (rotated-out
+/// keys, encryption keys of other clients). So `from_jwks` checks every
+/// property the RSA crates check (size, odd modulus, odd exponent in
+/// `3..2^33`) and defers only the arithmetic; a key that passed those checks
+/// is then always built.
 #[derive(Clone)]
-pub(crate) struct RsaVerifiers {
+pub(crate) struct RsaKey {
+    /// Big-endian, no leading zero byte.
+    n: Box<[u8]>,
+    /// Big-endian, no leading zero byte.
+    e: Box<[u8]>,
+    verifiers: RsaVerifiers,
+}
+
+/// The largest public exponent accepted (as the `rsa` crate and AWS-LC).
+const RSA_MAX_EXPONENT: u64 = (1 << 33) - 1;
+
+impl RsaKey {
+    /// Checks a modulus and an exponent (big-endian, without leading zero
+    /// bytes) whose modulus size the caller has checked.
+    pub(crate) fn new(n: &[u8], e: &[u8]) -> Result<Self, String> {
+        if n.last().is_none_or(|b| b & 1 == 0) {
+            return Err("RSA modulus is even".to_owned());
+        }
+        if e.len() > 8 {
+            return Err("RSA public exponent is over 2^33".to_owned());
+        }
+        let exponent = e.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+        if exponent > RSA_MAX_EXPONENT {
+            return Err("RSA public exponent is over 2^33".to_owned());
+        }
+        if exponent < 3 || exponent & 1 == 0 {
+            return Err(format!(
+                "RSA public exponent {exponent} is not an odd number of at least 3"
+            ));
+        }
+        Ok(RsaKey {
+            n: n.into(),
+            e: e.into(),
+            verifiers: RsaVerifiers::default(),
+        })
+    }
+
+    fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        self.verifiers
+            .verify(&self.n, &self.e, alg, message, signature)
+    }
+}
+
+/// RSA verifying keys for every RSA algorithm, built on first use.
+#[cfg(not(feature = "aws-lc-rs"))]
+#[derive(Clone, Default)]
+struct RsaVerifiers(std::sync::OnceLock<Option<Box<RsaRustCrypto>>>);
+
+#[cfg(not(feature = "aws-lc-rs"))]
+struct RsaRustCrypto {
     rs256: pkcs1v15::VerifyingKey<Sha256>,
     rs384: pkcs1v15::VerifyingKey<Sha384>,
     rs512: pkcs1v15::VerifyingKey<Sha512>,
@@ -243,9 +300,30 @@ pub(crate) struct RsaVerifiers {
 }
 
 #[cfg(not(feature = "aws-lc-rs"))]
+impl Clone for RsaRustCrypto {
+    fn clone(&self) -> Self {
+        RsaRustCrypto {
+            rs256: self.rs256.clone(),
+            rs384: self.rs384.clone(),
+            rs512: self.rs512.clone(),
+            ps256: self.ps256.clone(),
+            ps384: self.ps384.clone(),
+            ps512: self.ps512.clone(),
+        }
+    }
+}
+
+#[cfg(not(feature = "aws-lc-rs"))]
 impl RsaVerifiers {
-    fn new(key: rsa::PublicKey) -> Result<Self, String> {
-        Ok(RsaVerifiers {
+    fn build(n: &[u8], e: &[u8]) -> Option<Box<RsaRustCrypto>> {
+        use rsa::BoxedUint;
+        let key = rsa::PublicKey::new_with_size_limits(
+            BoxedUint::from_be_slice_vartime(n),
+            BoxedUint::from_be_slice_vartime(e),
+            crate::jwk::RSA_MIN_BITS..=crate::jwk::RSA_MAX_BITS,
+        )
+        .ok()?;
+        Some(Box::new(RsaRustCrypto {
             rs256: pkcs1v15::VerifyingKey::new(key.clone()),
             rs384: pkcs1v15::VerifyingKey::new(key.clone()),
             rs512: pkcs1v15::VerifyingKey::new(key.clone()),
@@ -253,19 +331,22 @@ impl RsaVerifiers {
             ps256: pss::VerifyingKey::new_with_salt_len(key.clone(), 32),
             ps384: pss::VerifyingKey::new_with_salt_len(key.clone(), 48),
             ps512: pss::VerifyingKey::new_with_salt_len(key, 64),
-        })
+        }))
     }
 
-    fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+    fn verify(&self, n: &[u8], e: &[u8], alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        let Some(k) = self.0.get_or_init(|| Self::build(n, e)) else {
+            return false;
+        };
         match alg {
             Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => {
                 let Ok(sig) = pkcs1v15::Signature::try_from(signature) else {
                     return false;
                 };
                 match alg {
-                    Algorithm::RS256 => self.rs256.verify(message, &sig).is_ok(),
-                    Algorithm::RS384 => self.rs384.verify(message, &sig).is_ok(),
-                    _ => self.rs512.verify(message, &sig).is_ok(),
+                    Algorithm::RS256 => k.rs256.verify(message, &sig).is_ok(),
+                    Algorithm::RS384 => k.rs384.verify(message, &sig).is_ok(),
+                    _ => k.rs512.verify(message, &sig).is_ok(),
                 }
             }
             Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => {
@@ -273,9 +354,9 @@ impl RsaVerifiers {
                     return false;
                 };
                 match alg {
-                    Algorithm::PS256 => self.ps256.verify(message, &sig).is_ok(),
-                    Algorithm::PS384 => self.ps384.verify(message, &sig).is_ok(),
-                    _ => self.ps512.verify(message, &sig).is_ok(),
+                    Algorithm::PS256 => k.ps256.verify(message, &sig).is_ok(),
+                    Algorithm::PS384 => k.ps384.verify(message, &sig).is_ok(),
+                    _ => k.ps512.verify(message, &sig).is_ok(),
                 }
             }
             _ => false,
@@ -283,51 +364,36 @@ impl RsaVerifiers {
     }
 }
 
-/// RSA keys parsed once by AWS-LC, one per algorithm (the `aws-lc-rs` feature).
+/// RSA keys parsed by AWS-LC, one per algorithm, each on first use (the
+/// `aws-lc-rs` feature).
 #[cfg(feature = "aws-lc-rs")]
-#[derive(Clone)]
-pub(crate) struct RsaVerifiers {
-    keys: [aws_lc_rs::signature::ParsedPublicKey; 6],
-}
+#[derive(Clone, Default)]
+struct RsaVerifiers([std::sync::OnceLock<Option<aws_lc_rs::signature::ParsedPublicKey>>; 6]);
 
 #[cfg(feature = "aws-lc-rs")]
 impl RsaVerifiers {
-    fn new(key: rsa::PublicKey) -> Result<Self, String> {
+    fn verify(&self, n: &[u8], e: &[u8], alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
         use aws_lc_rs::signature as sig;
-        use rsa::traits::PublicKeyParts;
-        let (n, e) = (key.n_bytes(), key.e_bytes());
-        let components = sig::RsaPublicKeyComponents { n: &*n, e: &*e };
-        let parse = |params: &'static sig::RsaParameters| {
-            components
-                .to_parsed_public_key(params)
-                .map_err(|err| format!("RSA key refused by AWS-LC: {err}"))
-        };
-        Ok(RsaVerifiers {
-            keys: [
-                parse(&sig::RSA_PKCS1_2048_8192_SHA256)?,
-                parse(&sig::RSA_PKCS1_2048_8192_SHA384)?,
-                parse(&sig::RSA_PKCS1_2048_8192_SHA512)?,
-                // PSS with salt length = hash length and MGF1 with the same hash.
-                parse(&sig::RSA_PSS_2048_8192_SHA256)?,
-                parse(&sig::RSA_PSS_2048_8192_SHA384)?,
-                parse(&sig::RSA_PSS_2048_8192_SHA512)?,
-            ],
-        })
-    }
-
-    fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
-        let index = match alg {
-            Algorithm::RS256 => 0,
-            Algorithm::RS384 => 1,
-            Algorithm::RS512 => 2,
-            Algorithm::PS256 => 3,
-            Algorithm::PS384 => 4,
-            Algorithm::PS512 => 5,
+        let (index, params): (usize, &'static sig::RsaParameters) = match alg {
+            Algorithm::RS256 => (0, &sig::RSA_PKCS1_2048_8192_SHA256),
+            Algorithm::RS384 => (1, &sig::RSA_PKCS1_2048_8192_SHA384),
+            Algorithm::RS512 => (2, &sig::RSA_PKCS1_2048_8192_SHA512),
+            // PSS with salt length = hash length and MGF1 with the same hash.
+            Algorithm::PS256 => (3, &sig::RSA_PSS_2048_8192_SHA256),
+            Algorithm::PS384 => (4, &sig::RSA_PSS_2048_8192_SHA384),
+            Algorithm::PS512 => (5, &sig::RSA_PSS_2048_8192_SHA512),
             _ => return false,
         };
-        self.keys
-            .get(index)
-            .is_some_and(|k| k.verify_sig(message, signature).is_ok())
+        let Some(slot) = self.0.get(index) else {
+            return false;
+        };
+        slot.get_or_init(|| {
+            sig::RsaPublicKeyComponents { n, e }
+                .to_parsed_public_key(params)
+                .ok()
+        })
+        .as_ref()
+        .is_some_and(|k| k.verify_sig(message, signature).is_ok())
     }
 }
 
@@ -378,16 +444,17 @@ impl EcKey {
 /// Key material ready to verify, parsed once.
 #[derive(Clone)]
 pub(crate) enum Material {
-    Rsa(Box<RsaVerifiers>),
+    Rsa(Box<RsaKey>),
     Ec(EcKey),
     Ed25519(ed25519_dalek::VerifyingKey),
     Hmac(zeroize::Zeroizing<Vec<u8>>),
 }
 
 impl Material {
-    /// An RSA key whose size the caller has checked.
-    pub(crate) fn rsa(key: rsa::PublicKey) -> Result<Self, String> {
-        Ok(Material::Rsa(Box::new(RsaVerifiers::new(key)?)))
+    /// An RSA key (big-endian modulus and exponent without leading zero
+    /// bytes) whose modulus size the caller has checked.
+    pub(crate) fn rsa(n: &[u8], e: &[u8]) -> Result<Self, String> {
+        Ok(Material::Rsa(Box::new(RsaKey::new(n, e)?)))
     }
 
     /// A P-256 key, already validated as a curve point.
@@ -641,6 +708,24 @@ mod tests {
         let identity = curve25519_dalek::constants::EIGHT_TORSION[0].compress();
         let key = ed25519_dalek::VerifyingKey::from_bytes(identity.as_bytes()).unwrap();
         assert!(Material::ed25519(key).is_err());
+    }
+
+    #[test]
+    fn rsa_keys_are_checked_when_loaded_not_when_used() {
+        let mut n = vec![0xc5u8; 256];
+        assert!(RsaKey::new(&n, &[1, 0, 1]).is_ok());
+        assert!(RsaKey::new(&n, &[3]).is_ok());
+        for e in [&[1u8][..], &[2], &[1, 0, 0], &[2, 0, 0, 0, 1], &[1; 9]] {
+            assert!(RsaKey::new(&n, e).is_err(), "e = {e:?}");
+        }
+        assert!(RsaKey::new(&n, &[1, 0xff, 0xff, 0xff, 0xff]).is_ok());
+        if let Some(last) = n.last_mut() {
+            *last = 0xc4;
+        }
+        assert_eq!(
+            RsaKey::new(&n, &[1, 0, 1]).err().as_deref(),
+            Some("RSA modulus is even")
+        );
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! Keys (RFC 7517) and key sets, parsed once into ready-to-verify form.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use rsa::BoxedUint;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::alg::{Algorithm, KeyKind, Material, hmac_min_len};
 use crate::error::{Error, JwksError};
@@ -116,20 +116,37 @@ impl fmt::Debug for KeySet {
     }
 }
 
-/// The members of a JWK this library reads; unknown members are ignored.
+/// The members of a JWK this library reads, borrowed from the document
+/// where they have no escapes; unknown members are ignored.
 #[derive(Deserialize)]
-struct RawJwk {
-    kty: String,
-    kid: Option<String>,
-    #[serde(rename = "use")]
-    use_: Option<String>,
-    key_ops: Option<Vec<String>>,
-    alg: Option<String>,
-    crv: Option<String>,
-    n: Option<String>,
-    e: Option<String>,
-    x: Option<String>,
-    y: Option<String>,
+struct RawJwk<'a> {
+    #[serde(borrow)]
+    kty: Cow<'a, str>,
+    #[serde(borrow)]
+    kid: Option<Cow<'a, str>>,
+    #[serde(rename = "use", borrow)]
+    use_: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    key_ops: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow)]
+    alg: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    crv: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    n: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    e: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    x: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    y: Option<Cow<'a, str>>,
+}
+
+/// The `kid` of a JWK that is not a valid one, for the skip report.
+#[derive(Deserialize)]
+struct KidOnly<'a> {
+    #[serde(borrow)]
+    kid: Option<Cow<'a, str>>,
 }
 
 impl KeySet {
@@ -166,9 +183,12 @@ impl KeySet {
                 max: Self::MAX_JWKS_SIZE,
             });
         }
+        // Each key is kept as its raw text and parsed on its own, so one
+        // malformed key is skipped with its reason, not the whole document.
         #[derive(Deserialize)]
-        struct Doc {
-            keys: Vec<Value>,
+        struct Doc<'a> {
+            #[serde(borrow)]
+            keys: Vec<&'a RawValue>,
         }
         let doc: Doc =
             serde_json::from_slice(document).map_err(|e| JwksError::InvalidDocument {
@@ -176,18 +196,23 @@ impl KeySet {
             })?;
         let mut set = KeySet::new();
         for (index, value) in doc.keys.into_iter().enumerate() {
-            let kid = value.get("kid").and_then(Value::as_str).map(str::to_owned);
+            let kid = || {
+                serde_json::from_str::<KidOnly<'_>>(value.get())
+                    .ok()
+                    .and_then(|k| k.kid)
+                    .map(Cow::into_owned)
+            };
             if set.keys.len() >= Self::MAX_KEYS {
                 set.skip(
-                    kid,
+                    kid(),
                     index,
                     format!("more than {} usable keys", Self::MAX_KEYS),
                 );
                 continue;
             }
-            match parse_jwk(value) {
+            match parse_jwk(value.get()) {
                 Ok(key) => set.keys.push(key),
-                Err(reason) => set.skip(kid, index, reason),
+                Err(reason) => set.skip(kid(), index, reason),
             }
         }
         if set.keys.is_empty() {
@@ -355,8 +380,9 @@ pub struct HmacSecretTooShort {
     pub len: usize,
 }
 
-fn parse_jwk(value: Value) -> Result<Key, String> {
-    let raw: RawJwk = serde_json::from_value(value).map_err(|e| format!("not a valid JWK: {e}"))?;
+fn parse_jwk(text: &str) -> Result<Key, String> {
+    let raw: RawJwk<'_> =
+        serde_json::from_str(text).map_err(|e| format!("not a valid JWK: {e}"))?;
     if let Some(u) = &raw.use_
         && u != "sig"
     {
@@ -374,7 +400,7 @@ fn parse_jwk(value: Value) -> Result<Key, String> {
                 .map_err(|_| format!("alg {a:?} is not a supported signature algorithm"))?,
         ),
     };
-    let material = match (raw.kty.as_str(), raw.crv.as_deref()) {
+    let material = match (&*raw.kty, raw.crv.as_deref()) {
         ("RSA", _) => rsa_material(&raw)?,
         ("EC", Some("P-256")) => {
             let (x, y) = coordinates(&raw, 32)?;
@@ -442,20 +468,20 @@ fn parse_jwk(value: Value) -> Result<Key, String> {
         ));
     }
     Ok(Key {
-        kid: raw.kid,
+        kid: raw.kid.map(Cow::into_owned),
         alg,
         material,
     })
 }
 
-fn b64_member(v: &Option<String>, name: &str) -> Result<Vec<u8>, String> {
+fn b64_member(v: &Option<Cow<'_, str>>, name: &str) -> Result<Vec<u8>, String> {
     let s = v
         .as_deref()
         .ok_or_else(|| format!("member {name} is missing"))?;
     Base64UrlUnpadded::decode_vec(s).map_err(|_| format!("member {name} is not base64url"))
 }
 
-fn coordinates(raw: &RawJwk, len: usize) -> Result<(Vec<u8>, Vec<u8>), String> {
+fn coordinates(raw: &RawJwk<'_>, len: usize) -> Result<(Vec<u8>, Vec<u8>), String> {
     let x = b64_member(&raw.x, "x")?;
     let y = b64_member(&raw.y, "y")?;
     if x.len() != len || y.len() != len {
@@ -464,7 +490,7 @@ fn coordinates(raw: &RawJwk, len: usize) -> Result<(Vec<u8>, Vec<u8>), String> {
     Ok((x, y))
 }
 
-fn rsa_material(raw: &RawJwk) -> Result<Material, String> {
+fn rsa_material(raw: &RawJwk<'_>) -> Result<Material, String> {
     let n = b64_member(&raw.n, "n")?;
     let e = b64_member(&raw.e, "e")?;
     let n = strip_leading_zeros(&n);
@@ -482,13 +508,7 @@ fn rsa_material(raw: &RawJwk) -> Result<Material, String> {
     if bits > RSA_MAX_BITS {
         return Err(format!("RSA modulus of {bits} bits is over {RSA_MAX_BITS}"));
     }
-    let key = rsa::PublicKey::new_with_size_limits(
-        BoxedUint::from_be_slice_vartime(n),
-        BoxedUint::from_be_slice_vartime(e),
-        RSA_MIN_BITS..=RSA_MAX_BITS,
-    )
-    .map_err(|err| format!("RSA key refused: {err}"))?;
-    Material::rsa(key)
+    Material::rsa(n, e)
 }
 
 fn strip_leading_zeros(b: &[u8]) -> &[u8] {
