@@ -703,6 +703,59 @@ mod tests {
         assert!(found > 0, "no forgery found to test with");
     }
 
+    /// Differential: on valid signatures, on every one-bit change of them,
+    /// on `S + l` (non-canonical) and on small-order `R`s, the check here
+    /// answers exactly as ed25519-dalek's `verify_strict`.
+    #[test]
+    fn agrees_with_verify_strict() {
+        use curve25519_dalek::constants::EIGHT_TORSION;
+        use ed25519_dalek::Signer;
+        // l, the group order, little-endian.
+        const L: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        let signing = ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]);
+        let key = signing.verifying_key();
+        let mut checked = 0;
+        for m in 0u8..4 {
+            let message = [m; 40];
+            let good = signing.sign(&message).to_bytes();
+            let mut candidates = vec![good];
+            for bit in 0..512 {
+                let mut c = good;
+                c[bit / 8] ^= 1 << (bit % 8);
+                candidates.push(c);
+            }
+            // S + l: the same scalar, encoded non-canonically.
+            let mut plus_l = good;
+            let mut carry = 0u16;
+            for (i, l) in L.iter().enumerate() {
+                let sum = u16::from(plus_l[32 + i]) + u16::from(*l) + carry;
+                plus_l[32 + i] = sum as u8;
+                carry = sum >> 8;
+            }
+            candidates.push(plus_l);
+            for t in EIGHT_TORSION {
+                let mut c = good;
+                c[..32].copy_from_slice(t.compress().as_bytes());
+                candidates.push(c);
+            }
+            for c in candidates {
+                let strict = key
+                    .verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&c))
+                    .is_ok();
+                assert_eq!(
+                    ed25519_verify_strict(&key, &message, &c),
+                    strict,
+                    "{c:02x?}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 2000);
+    }
+
     #[test]
     fn small_order_keys_are_refused_when_loaded() {
         let identity = curve25519_dalek::constants::EIGHT_TORSION[0].compress();
