@@ -95,20 +95,39 @@ pub(crate) fn decode_segment_into<'b>(
 
 /// Largest header decoded on the stack; larger ones (an `x5c` chain) go to the heap.
 pub(crate) const HEADER_STACK: usize = 1024;
+/// Largest claims segment decoded on the stack (logout tokens are well
+/// under 1 KiB of claims); larger ones go to the heap.
+pub(crate) const CLAIMS_STACK: usize = 2048;
 
-/// Room for a decoded header: on the stack, or on the heap when large.
-pub(crate) struct HeaderBuf {
-    stack: [u8; HEADER_STACK],
+/// Room for a decoded segment: `N` bytes on the stack, or the heap when
+/// the segment needs more.
+pub(crate) struct SegmentBuf<const N: usize> {
+    stack: [u8; N],
     heap: Vec<u8>,
 }
 
-impl HeaderBuf {
+/// Room for a decoded header.
+pub(crate) type HeaderBuf = SegmentBuf<HEADER_STACK>;
+
+impl<const N: usize> SegmentBuf<N> {
     /// An empty buffer.
     pub(crate) const fn new() -> Self {
-        HeaderBuf {
-            stack: [0; HEADER_STACK],
+        SegmentBuf {
+            stack: [0; N],
             heap: Vec::new(),
         }
+    }
+
+    /// Decodes `segment` into the buffer.
+    pub(crate) fn decode(&mut self, segment: &[u8], part: Part) -> Result<&[u8], Error> {
+        let needed = decoded_capacity(segment);
+        let room: &mut [u8] = if needed <= N {
+            &mut self.stack
+        } else {
+            self.heap.resize(needed, 0);
+            &mut self.heap
+        };
+        decode_segment_into(segment, room, part)
     }
 }
 
@@ -135,14 +154,7 @@ pub(crate) fn read_header<'b>(
     segment: &[u8],
     buf: &'b mut HeaderBuf,
 ) -> Result<HeaderRef<'b>, Error> {
-    let needed = decoded_capacity(segment);
-    let room: &mut [u8] = if needed <= HEADER_STACK {
-        &mut buf.stack
-    } else {
-        buf.heap.resize(needed, 0);
-        &mut buf.heap
-    };
-    let bytes: &'b [u8] = decode_segment_into(segment, room, Part::Header)?;
+    let bytes: &'b [u8] = buf.decode(segment, Part::Header)?;
     let mut h = HeaderMembers::default();
     crate::json::parse_members(bytes, Part::Header, &mut h)?;
     let alg = match h.alg {

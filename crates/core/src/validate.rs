@@ -8,7 +8,8 @@ use crate::claims::{Claims, LogoutToken};
 use crate::error::{ConfigError, Error, Part, truncated};
 use crate::jwk::KeySet;
 use crate::jws::{
-    Compact, Header, HeaderBuf, HeaderRef, decode_segment, parse_header, read_header,
+    CLAIMS_STACK, Compact, Header, HeaderBuf, HeaderRef, SegmentBuf, decode_segment, parse_header,
+    read_header,
 };
 use crate::time::UnixTime;
 
@@ -293,8 +294,8 @@ impl Validator {
         let header = read_header(compact.header, &mut header_buf)?;
         self.check_header(&header)?;
         verify_signature(&header, &compact, keys)?;
-        let payload = decode_segment(compact.payload, Part::Claims)?;
-        let claims = Claims::parse(&payload)?;
+        let mut payload_buf = SegmentBuf::<CLAIMS_STACK>::new();
+        let claims = Claims::parse(payload_buf.decode(compact.payload, Part::Claims)?)?;
         self.check_claims(claims, header.alg, header.kid.map(Into::into), now)
     }
 

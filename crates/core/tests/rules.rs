@@ -1041,3 +1041,15 @@ fn config_is_validated_once() {
         ConfigError::NoAlgorithm
     );
 }
+
+#[test]
+fn accepts_claims_larger_than_the_stack_buffer() {
+    // Claims over 2 KiB decode on the heap; the result is the same.
+    let blob = "b".repeat(6000);
+    let t = token().claim("blob", blob.as_str()).sign(rsa());
+    let logout = check(&t).unwrap();
+    assert_eq!(
+        logout.other_claims().get("blob").and_then(|v| v.as_str()),
+        Some(blob.as_str())
+    );
+}
