@@ -1,4 +1,5 @@
-//! Keys (RFC 7517) and key sets, parsed once into ready-to-verify form.
+//! Keys (RFC 7517) and key sets, parsed and checked once; each RSA key's
+//! verifying state is built on its first use and kept.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -90,8 +91,11 @@ impl fmt::Display for SkippedKey {
 /// A set of verification keys: the provider's JWKS, plus an HMAC secret if
 /// the application adds one.
 ///
-/// Build it once per fetched document and share it (`Arc<KeySet>`): RSA
-/// keys are precomputed at parse time, so validation never re-parses keys.
+/// Build it once per fetched document and share it (`Arc<KeySet>`): every
+/// key is parsed and checked here, and an RSA key's verifying state (a
+/// modular reduction over its modulus) is built on its first use and kept,
+/// so validation never re-parses keys and a key set pays only for the RSA
+/// keys that actually sign.
 ///
 /// ```
 /// use backchannel_logout::KeySet;

@@ -12,7 +12,7 @@
 //! ```
 //! use backchannel_logout::{ClientId, Error, Issuer, KeySet, LogoutScope, UnixTime, Validator};
 //!
-//! // The provider's key set, parsed once (RSA keys are precomputed here).
+//! // The provider's key set, parsed and checked once.
 //! let keys = KeySet::from_jwks(include_bytes!("../tests/data/doc-jwks.json"))?;
 //! // The validator, built once: issuer, client id, and secure defaults
 //! // (RS256 only, 60 s leeway, 10 minutes max age, exp required).
