@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
 use crate::error::{Error, Expected, Part};
-use crate::json::{MAX_DEPTH, Members, Name, Shape, skip};
+use crate::json::{DepthSkip, MAX_DEPTH, Members, Name, Shape, skip};
 use crate::time::UnixTime;
 
 /// The member of `events` that makes a JWT a back-channel logout token.
@@ -323,6 +323,8 @@ enum Events {
     Object {
         logout: Option<Value>,
         duplicate: bool,
+        /// Another event nests deeper than the logout event may.
+        too_deep: bool,
     },
     NotObject,
 }
@@ -342,16 +344,23 @@ impl<'de> Visitor<'de> for EventsVisitor {
         f.write_str("the events object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Events, A::Error> {
-        let (mut logout, mut duplicate) = (None, false);
+        let (mut logout, mut duplicate, mut too_deep) = (None, false, false);
         while let Some(name) = map.next_key::<Name<'de>>()? {
             if name.0 == LOGOUT_EVENT {
                 duplicate |= logout.is_some();
                 logout = Some(map.next_value::<Value>()?);
             } else {
-                map.next_value::<IgnoredAny>()?;
+                // Skipped unbuilt, within the depth the logout event may have.
+                too_deep |= map.next_value_seed(DepthSkip {
+                    levels: MAX_DEPTH - 2,
+                })?;
             }
         }
-        Ok(Events::Object { logout, duplicate })
+        Ok(Events::Object {
+            logout,
+            duplicate,
+            too_deep,
+        })
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Events, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -392,6 +401,12 @@ fn logout_event(events: Events) -> Result<Map<String, Value>, Error> {
             return Err(Error::DuplicateMember {
                 part: Part::Claims,
                 name: LOGOUT_EVENT.to_owned(),
+            });
+        }
+        Events::Object { too_deep: true, .. } => {
+            return Err(Error::JsonTooDeep {
+                part: Part::Claims,
+                max: MAX_DEPTH,
             });
         }
         Events::Object { logout, .. } => logout,

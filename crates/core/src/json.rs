@@ -196,6 +196,70 @@ impl<'de> serde::Deserialize<'de> for StrItem {
     }
 }
 
+/// Skips a value unread, but for its nesting: deserializes to `true` when
+/// the value nests more than `levels` arrays or objects (the rest of it is
+/// then skipped without counting). Keeps [`MAX_DEPTH`] for values that are
+/// skipped rather than returned, without building them.
+pub(crate) struct DepthSkip {
+    pub(crate) levels: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for DepthSkip {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DepthSkip {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        let Some(inner) = self.levels.checked_sub(1) else {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(true);
+        };
+        let mut too_deep = false;
+        while let Some(deep) = seq.next_element_seed(DepthSkip { levels: inner })? {
+            too_deep |= deep;
+        }
+        Ok(too_deep)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let Some(inner) = self.levels.checked_sub(1) else {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(true);
+        };
+        let mut too_deep = false;
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            too_deep |= map.next_value_seed(DepthSkip { levels: inner })?;
+        }
+        Ok(too_deep)
+    }
+}
+
 /// Skips a member's value.
 pub(crate) fn skip<'de, A: MapAccess<'de>>(access: &mut A) -> Result<(), A::Error> {
     access.next_value::<IgnoredAny>().map(|_| ())

@@ -283,6 +283,21 @@ fn never_uses_keys_carried_in_the_header() {
 }
 
 #[test]
+fn skips_a_key_with_a_duplicated_member() {
+    // Which `e` would count is ambiguous: the key is skipped, the others kept.
+    let good = rsa().public_jwk().unwrap().to_string();
+    let mut dup = rsa().public_jwk().unwrap();
+    dup["kid"] = json!("dup-key");
+    let dup = dup.to_string().replacen('{', r#"{"e":"Aw","#, 1);
+    let doc = format!(r#"{{"keys":[{dup},{good}]}}"#);
+    let keys = KeySet::from_jwks(doc.as_bytes()).unwrap();
+    assert_eq!(keys.len(), 1);
+    let skipped = &keys.skipped()[0];
+    assert!(skipped.reason.contains("duplicate"), "{}", skipped.reason);
+    assert_eq!(skipped.kid.as_deref(), Some("dup-key"));
+}
+
+#[test]
 fn rejects_key_with_use_enc_or_without_verify_op() {
     let mut jwk = rsa().public_jwk().unwrap();
     jwk["use"] = json!("enc");
@@ -628,6 +643,48 @@ fn rejects_huge_tokens_and_deep_nesting() {
             ..
         }
     ));
+}
+
+#[test]
+fn bounds_the_nesting_of_every_event_skipped_or_kept() {
+    let nested = |levels: usize| {
+        let mut v = json!(1);
+        for _ in 0..levels {
+            v = json!([v]);
+        }
+        v
+    };
+    let with_events = |other: serde_json::Value, logout: serde_json::Value| {
+        token()
+            .claim(
+                "events",
+                json!({
+                    "https://example.com/other-event": other,
+                    "http://schemas.openid.net/event/backchannel-logout": logout,
+                }),
+            )
+            .sign(rsa())
+    };
+    let too_deep = Error::JsonTooDeep {
+        part: Part::Claims,
+        max: 16,
+    };
+    // Other events are skipped unread but within the same depth as the
+    // logout event's value: 14 levels inside `events`, not 15.
+    assert!(check(&with_events(nested(14), json!({}))).is_ok());
+    assert_eq!(
+        check(&with_events(nested(15), json!({}))).unwrap_err(),
+        too_deep
+    );
+    assert_eq!(
+        check(&with_events(nested(300), json!({}))).unwrap_err(),
+        too_deep
+    );
+    assert!(check(&with_events(json!(1), json!({ "a": nested(13) }))).is_ok());
+    assert_eq!(
+        check(&with_events(json!(1), json!({ "a": nested(14) }))).unwrap_err(),
+        too_deep
+    );
 }
 
 // ---------------------------------------------------------------- claims
