@@ -67,6 +67,31 @@ impl<'a> Contender<'a> {
     }
 }
 
+/// Calibrates each contender to `batch`, then runs them in `rounds` rounds,
+/// the order rotating each round.
+fn run_rounds(contenders: &mut [Contender<'_>], batch: Duration, rounds: usize) {
+    for c in contenders.iter_mut() {
+        c.calibrate(batch);
+    }
+    let len = contenders.len();
+    for round in 0..rounds {
+        for i in 0..len {
+            if let Some(c) = contenders.get_mut((round + i) % len) {
+                c.run();
+            }
+        }
+    }
+}
+
+/// The per-round times of the contender called `name` (empty if none).
+fn times_of(contenders: &[Contender<'_>], name: &str) -> Vec<f64> {
+    contenders
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.times.clone())
+        .unwrap_or_default()
+}
+
 /// A verification of pre-decoded input, as a contender.
 fn verifying<'a>(
     name: &'static str,
@@ -194,24 +219,8 @@ fn main() {
             contenders.push(c);
             label
         });
-        for c in &mut contenders {
-            c.calibrate(batch);
-        }
-        let len = contenders.len();
-        for round in 0..rounds {
-            for i in 0..len {
-                if let Some(c) = contenders.get_mut((round + i) % len) {
-                    c.run();
-                }
-            }
-        }
-        let times = |name: &str| {
-            contenders
-                .iter()
-                .find(|c| c.name == name)
-                .map(|c| c.times.clone())
-                .unwrap_or_default()
-        };
+        run_rounds(&mut contenders, batch, rounds);
+        let times = |name: &str| times_of(&contenders, name);
         let (raw, ours, sig) = (times("raw"), times("ours"), times("ours-verify_compact"));
         let diff = |a: &[f64], b: &[f64]| -> Vec<f64> {
             a.iter().zip(b).map(|(x, y)| (x - y) / 1000.0).collect()
@@ -274,24 +283,8 @@ fn cold_path(batch: Duration, rounds: usize) {
             }
         }),
     ];
-    for c in &mut contenders {
-        c.calibrate(batch);
-    }
-    let len = contenders.len();
-    for round in 0..rounds {
-        for i in 0..len {
-            if let Some(c) = contenders.get_mut((round + i) % len) {
-                c.run();
-            }
-        }
-    }
-    let times = |name: &str| {
-        contenders
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.times.clone())
-            .unwrap_or_default()
-    };
+    run_rounds(&mut contenders, batch, rounds);
+    let times = |name: &str| times_of(&contenders, name);
     let raw = times("raw");
     let ratio = |a: &[f64]| -> Vec<f64> { a.iter().zip(&raw).map(|(x, y)| x / y).collect() };
     let micros = |a: &[f64]| -> Vec<f64> { a.iter().map(|t| t / 1000.0).collect() };

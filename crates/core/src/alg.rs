@@ -290,6 +290,7 @@ impl RsaKey {
 struct RsaVerifiers(std::sync::OnceLock<Option<Box<RsaRustCrypto>>>);
 
 #[cfg(not(feature = "aws-lc-rs"))]
+#[derive(Clone)]
 struct RsaRustCrypto {
     rs256: pkcs1v15::VerifyingKey<Sha256>,
     rs384: pkcs1v15::VerifyingKey<Sha384>,
@@ -297,20 +298,6 @@ struct RsaRustCrypto {
     ps256: pss::VerifyingKey<Sha256>,
     ps384: pss::VerifyingKey<Sha384>,
     ps512: pss::VerifyingKey<Sha512>,
-}
-
-#[cfg(not(feature = "aws-lc-rs"))]
-impl Clone for RsaRustCrypto {
-    fn clone(&self) -> Self {
-        RsaRustCrypto {
-            rs256: self.rs256.clone(),
-            rs384: self.rs384.clone(),
-            rs512: self.rs512.clone(),
-            ps256: self.ps256.clone(),
-            ps384: self.ps384.clone(),
-            ps512: self.ps512.clone(),
-        }
-    }
 }
 
 #[cfg(not(feature = "aws-lc-rs"))]
