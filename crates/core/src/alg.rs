@@ -389,7 +389,8 @@ impl RsaVerifiers {
 #[derive(Clone)]
 pub(crate) enum EcKey {
     P256(p256::ecdsa::VerifyingKey),
-    P384(p384::ecdsa::VerifyingKey),
+    /// With its precomputed multiples (see [`crate::ec384`]).
+    P384(Box<crate::ec384::P384Key>),
 }
 
 #[cfg(feature = "aws-lc-rs")]
@@ -411,9 +412,7 @@ impl EcKey {
             }
             #[cfg(not(feature = "aws-lc-rs"))]
             (EcKey::P384(k), Algorithm::ES384) => {
-                signature.len() == 96
-                    && p384::ecdsa::Signature::from_slice(signature)
-                        .is_ok_and(|sig| k.verify(message, &sig).is_ok())
+                signature.len() == 96 && k.verify(message, signature)
             }
             #[cfg(feature = "aws-lc-rs")]
             (EcKey::P256(k), Algorithm::ES256) => {
@@ -465,6 +464,8 @@ impl Material {
             key.to_sec1_point(false).as_bytes(),
         )
         .map_err(|err| format!("P-384 key refused by AWS-LC: {err}"))?;
+        #[cfg(not(feature = "aws-lc-rs"))]
+        let key = Box::new(crate::ec384::P384Key::new(key));
         Ok(Material::Ec(EcKey::P384(key)))
     }
 

@@ -54,6 +54,8 @@
 
 pub mod alg;
 pub mod claims;
+#[cfg(not(feature = "aws-lc-rs"))]
+mod ec384;
 pub mod error;
 mod json;
 pub mod jwk;
