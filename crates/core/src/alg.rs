@@ -388,9 +388,8 @@ impl RsaVerifiers {
 #[cfg(not(feature = "aws-lc-rs"))]
 #[derive(Clone)]
 pub(crate) enum EcKey {
-    P256(p256::ecdsa::VerifyingKey),
-    /// With its precomputed multiples (see [`crate::ec384`]).
-    P384(Box<crate::ec384::P384Key>),
+    P256(Box<crate::ec::EcdsaKey<p256::NistP256>>),
+    P384(Box<crate::ec::EcdsaKey<p384::NistP384>>),
 }
 
 #[cfg(feature = "aws-lc-rs")]
@@ -406,9 +405,7 @@ impl EcKey {
         match (self, alg) {
             #[cfg(not(feature = "aws-lc-rs"))]
             (EcKey::P256(k), Algorithm::ES256) => {
-                signature.len() == 64
-                    && p256::ecdsa::Signature::from_slice(signature)
-                        .is_ok_and(|sig| k.verify(message, &sig).is_ok())
+                signature.len() == 64 && k.verify(message, signature)
             }
             #[cfg(not(feature = "aws-lc-rs"))]
             (EcKey::P384(k), Algorithm::ES384) => {
@@ -444,7 +441,6 @@ impl Material {
     }
 
     /// A P-256 key, already validated as a curve point.
-    #[allow(clippy::unnecessary_wraps)] // fallible with the aws-lc-rs feature
     pub(crate) fn p256(key: p256::ecdsa::VerifyingKey) -> Result<Self, String> {
         #[cfg(feature = "aws-lc-rs")]
         let key = aws_lc_rs::signature::ParsedPublicKey::new(
@@ -452,11 +448,14 @@ impl Material {
             key.to_sec1_point(false).as_bytes(),
         )
         .map_err(|err| format!("P-256 key refused by AWS-LC: {err}"))?;
+        #[cfg(not(feature = "aws-lc-rs"))]
+        let key = Box::new(crate::ec::EcdsaKey::from_sec1(
+            key.to_sec1_point(false).as_bytes(),
+        )?);
         Ok(Material::Ec(EcKey::P256(key)))
     }
 
     /// A P-384 key, already validated as a curve point.
-    #[allow(clippy::unnecessary_wraps)] // fallible with the aws-lc-rs feature
     pub(crate) fn p384(key: p384::ecdsa::VerifyingKey) -> Result<Self, String> {
         #[cfg(feature = "aws-lc-rs")]
         let key = aws_lc_rs::signature::ParsedPublicKey::new(
@@ -465,7 +464,9 @@ impl Material {
         )
         .map_err(|err| format!("P-384 key refused by AWS-LC: {err}"))?;
         #[cfg(not(feature = "aws-lc-rs"))]
-        let key = Box::new(crate::ec384::P384Key::new(key));
+        let key = Box::new(crate::ec::EcdsaKey::from_sec1(
+            key.to_sec1_point(false).as_bytes(),
+        )?);
         Ok(Material::Ec(EcKey::P384(key)))
     }
 

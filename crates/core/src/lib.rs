@@ -55,7 +55,7 @@
 pub mod alg;
 pub mod claims;
 #[cfg(not(feature = "aws-lc-rs"))]
-mod ec384;
+mod ec;
 pub mod error;
 mod json;
 pub mod jwk;
