@@ -8,8 +8,8 @@
 //!
 //! `cargo bench -p backchannel-logout-benches --bench paired` (RustCrypto:
 //! ours on the core's default backend, the raw RustCrypto floor,
-//! jsonwebtoken `rust_crypto`, jwt-simple; and the previous `p256`/`p384`
-//! and ed25519-dalek's `verify_strict` beside the floor).
+//! jsonwebtoken `rust_crypto`, jwt-simple; and `p256`/`p384`'s own `verify`
+//! (0.14 and 0.13) and ed25519-dalek's `verify_strict` beside the floor).
 //!
 //! `cargo bench -p backchannel-logout-benches --features aws-lc --bench paired`
 //! (ours on the core's `aws-lc-rs` backend, the raw aws-lc-rs floor for RSA
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use backchannel_logout::{Algorithm, KeySet, verify_compact};
 #[cfg(feature = "aws-lc")]
 use backchannel_logout_benches::floor::AwsLc;
-use backchannel_logout_benches::floor::{Ed25519Strict, P256v13, P384v13, RustCrypto};
+use backchannel_logout_benches::floor::{CrateEcdsa, Ed25519Strict, P256v13, P384v13, RustCrypto};
 use backchannel_logout_benches::peers::{Backend, Jsonwebtoken, JwtSimple};
 use backchannel_logout_benches::{ALGORITHMS, Fixture, OURS_BACKEND};
 
@@ -129,37 +129,53 @@ fn floor(f: &Fixture) -> Contender<'_> {
     verifying("raw", f, move |m, s| raw.verify(m, s))
 }
 
-/// The variant measured beside the floor: the previous p256/p384, or
-/// ed25519-dalek's `verify_strict` (RustCrypto build only).
-fn variant(f: &Fixture) -> Option<(Contender<'_>, &'static str)> {
+/// The variants measured beside the floor: `p256`/`p384`'s own `verify`
+/// (0.14, and 0.13 as jsonwebtoken uses it), or ed25519-dalek's
+/// `verify_strict` (RustCrypto build only).
+fn variants(f: &Fixture) -> Vec<(Contender<'_>, &'static str)> {
     if OURS_BACKEND != "rustcrypto" {
-        return None;
+        return Vec::new();
     }
     match f.alg {
         Algorithm::ES256 => {
-            let v = P256v13::new(f);
-            Some((
-                verifying("variant", f, move |m, s| v.verify(m, s)),
-                "p256 0.13 ÷ 0.14",
-            ))
+            let (v14, v13) = (CrateEcdsa::new(f), P256v13::new(f));
+            vec![
+                (
+                    verifying(VARIANTS[0], f, move |m, s| v14.verify(m, s)),
+                    "p256 0.14 `verify` ÷ the core's",
+                ),
+                (
+                    verifying(VARIANTS[1], f, move |m, s| v13.verify(m, s)),
+                    "p256 0.13 `verify` ÷ the core's",
+                ),
+            ]
         }
         Algorithm::ES384 => {
-            let v = P384v13::new(f);
-            Some((
-                verifying("variant", f, move |m, s| v.verify(m, s)),
-                "p384 0.13 ÷ 0.14",
-            ))
+            let (v14, v13) = (CrateEcdsa::new(f), P384v13::new(f));
+            vec![
+                (
+                    verifying(VARIANTS[0], f, move |m, s| v14.verify(m, s)),
+                    "p384 0.14 `verify` ÷ the core's",
+                ),
+                (
+                    verifying(VARIANTS[1], f, move |m, s| v13.verify(m, s)),
+                    "p384 0.13 `verify` ÷ the core's",
+                ),
+            ]
         }
         Algorithm::EdDSA => {
             let v = Ed25519Strict::new(f);
-            Some((
-                verifying("variant", f, move |m, s| v.verify(m, s)),
+            vec![(
+                verifying(VARIANTS[0], f, move |m, s| v.verify(m, s)),
                 "ed25519-dalek `verify_strict` ÷ `verify`",
-            ))
+            )]
         }
-        _ => None,
+        _ => Vec::new(),
     }
 }
+
+/// Contender names of the variants.
+const VARIANTS: [&str; 2] = ["variant-1", "variant-2"];
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
@@ -189,7 +205,7 @@ fn main() {
         "| alg | token B | raw µs | ours µs | ours − raw µs | sig layer − raw µs | claims µs | jsonwebtoken ÷ ours | jwt-simple ÷ ours |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let mut variants = Vec::new();
+    let mut variant_lines = Vec::new();
     // `--alg NAME` (repeatable) limits the run to those algorithms.
     let args: Vec<String> = std::env::args().collect();
     let only: Vec<&str> = args
@@ -215,10 +231,11 @@ fn main() {
             validating("jsonwebtoken", &f, |t| jwt.validate(t)),
             validating("jwt-simple", &f, |t| simple.validate(t)),
         ];
-        let variant_label = variant(&f).map(|(c, label)| {
-            contenders.push(c);
-            label
-        });
+        let mut variant_labels = Vec::new();
+        for (contender, label) in variants(&f) {
+            variant_labels.push((contender.name, label));
+            contenders.push(contender);
+        }
         run_rounds(&mut contenders, batch, rounds);
         let times = |name: &str| times_of(&contenders, name);
         let (raw, ours, sig) = (times("raw"), times("ours"), times("ours-verify_compact"));
@@ -240,20 +257,20 @@ fn main() {
             summary(&ratio(&times("jsonwebtoken"), &ours)),
             summary(&ratio(&times("jwt-simple"), &ours)),
         );
-        if let Some(label) = variant_label {
-            variants.push(format!(
+        for (name, label) in variant_labels {
+            variant_lines.push(format!(
                 "| {} | {label} | {} |",
                 alg.name(),
-                summary(&ratio(&times("variant"), &raw))
+                summary(&ratio(&times(name), &raw))
             ));
         }
     }
     if only.is_empty() || only.contains(&"cold") {
         cold_path(batch, rounds);
     }
-    if !variants.is_empty() {
+    if !variant_lines.is_empty() {
         println!("\n| alg | raw verification, same run | ratio |\n|---|---|---:|");
-        for line in variants {
+        for line in variant_lines {
             println!("{line}");
         }
     }

@@ -17,10 +17,11 @@ pub enum RustCrypto {
     Rs256(pkcs1v15::VerifyingKey<Sha256>),
     /// RSASSA-PSS with SHA-256, salt length 32 (`rsa`).
     Ps256(pss::VerifyingKey<Sha256>),
-    /// ECDSA P-256 (`p256` 0.14).
-    Es256(p256::ecdsa::VerifyingKey),
-    /// ECDSA P-384 (`p384`).
-    Es384(p384::ecdsa::VerifyingKey),
+    /// ECDSA P-256: the core's own double-and-add over `p256` 0.14's field
+    /// and scalars (`crates/core/src/ec.rs`, compiled into this crate).
+    Es256(CoreP256),
+    /// ECDSA P-384: the same over `p384` 0.14.
+    Es384(CoreP384),
     /// Ed25519, `ed25519-dalek`'s `verify`: the core calls it after
     /// comparing `R` with the small-order encodings (32-byte compares).
     EdDsa(ed25519_dalek::VerifyingKey),
@@ -47,12 +48,12 @@ impl RustCrypto {
         let verifier = match f.alg {
             Algorithm::RS256 => RustCrypto::Rs256(pkcs1v15::VerifyingKey::new(rsa())),
             Algorithm::PS256 => RustCrypto::Ps256(pss::VerifyingKey::new_with_salt_len(rsa(), 32)),
-            Algorithm::ES256 => RustCrypto::Es256(
-                p256::ecdsa::VerifyingKey::from_sec1_bytes(&f.sec1_point()).expect("a P-256 key"),
-            ),
-            Algorithm::ES384 => RustCrypto::Es384(
-                p384::ecdsa::VerifyingKey::from_sec1_bytes(&f.sec1_point()).expect("a P-384 key"),
-            ),
+            Algorithm::ES256 => RustCrypto::Es256(CoreP256(
+                crate::ec::EcdsaKey::from_sec1(&f.sec1_point()).expect("a P-256 key"),
+            )),
+            Algorithm::ES384 => RustCrypto::Es384(CoreP384(
+                crate::ec::EcdsaKey::from_sec1(&f.sec1_point()).expect("a P-384 key"),
+            )),
             Algorithm::EdDSA => RustCrypto::EdDsa(
                 ed25519_dalek::VerifyingKey::from_bytes(
                     &f.jwk_bytes("x").try_into().expect("32 bytes"),
@@ -74,10 +75,8 @@ impl RustCrypto {
             RustCrypto::Ps256(k) => {
                 pss::Signature::try_from(signature).is_ok_and(|sig| k.verify(message, &sig).is_ok())
             }
-            RustCrypto::Es256(k) => p256::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
-            RustCrypto::Es384(k) => p384::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
+            RustCrypto::Es256(k) => k.0.verify(message, signature),
+            RustCrypto::Es384(k) => k.0.verify(message, signature),
             RustCrypto::EdDsa(k) => ed25519_dalek::Signature::from_slice(signature)
                 .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
             RustCrypto::Hs256(secret) => <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
@@ -85,6 +84,56 @@ impl RustCrypto {
                     mac.update(message);
                     mac.verify_slice(signature).is_ok()
                 }),
+        }
+    }
+}
+
+/// A P-256 key of the core's ECDSA verification.
+pub struct CoreP256(crate::ec::EcdsaKey<p256::NistP256>);
+
+/// A P-384 key of the core's ECDSA verification.
+pub struct CoreP384(crate::ec::EcdsaKey<p384::NistP384>);
+
+/// ES256/ES384 with the `verify` of `p256`/`p384` 0.14 themselves (the
+/// core's floor before it had its own double-and-add).
+pub enum CrateEcdsa {
+    /// `p256` 0.14.
+    P256(p256::ecdsa::VerifyingKey),
+    /// `p384` 0.14.
+    P384(p384::ecdsa::VerifyingKey),
+}
+
+impl CrateEcdsa {
+    /// The verifier for an ES256 or ES384 fixture.
+    ///
+    /// # Panics
+    ///
+    /// If the fixture is not ES256/ES384, or the verifier refuses it.
+    #[must_use]
+    #[allow(clippy::expect_used, clippy::panic)]
+    pub fn new(f: &Fixture) -> Self {
+        let point = f.sec1_point();
+        let verifier = match f.alg {
+            Algorithm::ES256 => CrateEcdsa::P256(
+                p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).expect("a P-256 key"),
+            ),
+            Algorithm::ES384 => CrateEcdsa::P384(
+                p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).expect("a P-384 key"),
+            ),
+            other => panic!("not an ECDSA fixture: {other:?}"),
+        };
+        assert!(verifier.verify(&f.signing_input, &f.signature));
+        verifier
+    }
+
+    /// Verifies `signature` over `message`.
+    #[must_use]
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            CrateEcdsa::P256(k) => p256::ecdsa::Signature::from_slice(signature)
+                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
+            CrateEcdsa::P384(k) => p384::ecdsa::Signature::from_slice(signature)
+                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
         }
     }
 }

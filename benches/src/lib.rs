@@ -12,6 +12,10 @@
 
 pub mod fixture;
 pub mod floor;
+// The core's ECDSA verification, the very file, for the ES256/ES384 floor:
+// the core keeps it private.
+#[path = "../../crates/core/src/ec.rs"]
+mod ec;
 pub mod peers;
 
 pub use fixture::{ALGORITHMS, CLIENT_ID, Fixture, ISSUER, OURS_BACKEND};
