@@ -50,6 +50,9 @@ pub(crate) trait Curve: FieldArithmetic + Sized + 'static {
     /// for ES384), whose output is as long as a field element.
     fn digest(message: &[u8]) -> FieldBytes<Self>;
 
+    /// The uncompressed SEC1 encoding of the generator.
+    fn generator_sec1() -> Vec<u8>;
+
     /// The generator's odd multiples, computed on first use.
     fn generator_table() -> Option<&'static [Affine<Self>; GEN_TABLE]>;
 }
@@ -59,13 +62,17 @@ impl Curve for p256::NistP256 {
         sha2::Sha256::digest(message)
     }
 
+    fn generator_sec1() -> Vec<u8> {
+        p256::AffinePoint::GENERATOR
+            .to_sec1_point(false)
+            .as_bytes()
+            .to_vec()
+    }
+
     fn generator_table() -> Option<&'static [Affine<Self>; GEN_TABLE]> {
         static TABLE: OnceLock<Option<[Affine<p256::NistP256>; GEN_TABLE]>> = OnceLock::new();
         TABLE
-            .get_or_init(|| {
-                let g = p256::AffinePoint::GENERATOR.to_sec1_point(false);
-                odd_multiples(&Affine::from_sec1(g.as_bytes())?)
-            })
+            .get_or_init(|| odd_multiples(&Affine::from_sec1(&Self::generator_sec1())?))
             .as_ref()
     }
 }
@@ -75,13 +82,17 @@ impl Curve for p384::NistP384 {
         sha2::Sha384::digest(message)
     }
 
+    fn generator_sec1() -> Vec<u8> {
+        p384::AffinePoint::GENERATOR
+            .to_sec1_point(false)
+            .as_bytes()
+            .to_vec()
+    }
+
     fn generator_table() -> Option<&'static [Affine<Self>; GEN_TABLE]> {
         static TABLE: OnceLock<Option<[Affine<p384::NistP384>; GEN_TABLE]>> = OnceLock::new();
         TABLE
-            .get_or_init(|| {
-                let g = p384::AffinePoint::GENERATOR.to_sec1_point(false);
-                odd_multiples(&Affine::from_sec1(g.as_bytes())?)
-            })
+            .get_or_init(|| odd_multiples(&Affine::from_sec1(&Self::generator_sec1())?))
             .as_ref()
     }
 }
@@ -118,6 +129,19 @@ impl<C: Curve> Affine<C> {
             x: field_element::<C>(x)?,
             y: field_element::<C>(y)?,
         })
+    }
+}
+
+impl<C: Curve> Affine<C> {
+    /// Whether the point satisfies `y² = x³ − 3x + b`, the curve's
+    /// equation, `b` taken from the generator.
+    fn is_on_curve(&self) -> bool {
+        let Some(g) = Affine::<C>::from_sec1(&C::generator_sec1()) else {
+            return false;
+        };
+        // y² − x³ + 3x, which is b on the curve.
+        let b = |p: &Affine<C>| p.y.square() - p.x.square() * p.x + p.x.double() + p.x;
+        b(self) == b(&g)
     }
 }
 
@@ -327,12 +351,15 @@ impl<C: Curve> Clone for EcdsaKey<C> {
 }
 
 impl<C: Curve> EcdsaKey<C> {
-    /// A key from the uncompressed SEC1 encoding of a point that `p256` or
-    /// `p384` has validated as a point of the curve.
+    /// A key from the uncompressed SEC1 encoding of a point (which `p256`
+    /// or `p384` has validated already; checked again here, so that no
+    /// caller can bring a point off the curve).
     pub(crate) fn from_sec1(point: &[u8]) -> Result<Self, String> {
+        let point = Affine::from_sec1(point)
+            .filter(Affine::is_on_curve)
+            .ok_or_else(|| "the EC key is not an uncompressed curve point".to_owned())?;
         Ok(EcdsaKey {
-            point: Affine::from_sec1(point)
-                .ok_or_else(|| "the EC key is not an uncompressed curve point".to_owned())?,
+            point,
             table: OnceLock::new(),
         })
     }
@@ -479,6 +506,24 @@ mod tests {
                 #[test]
                 fn wnaf_digits_rebuild_the_scalar_and_keep_their_shape() {
                     wnaf_rebuilds::<C>($bits);
+                }
+
+                #[test]
+                fn a_point_off_the_curve_is_refused() {
+                    let q = *signing_key(7).verifying_key();
+                    let good = q.to_sec1_point(false).as_bytes().to_vec();
+                    assert!(EcdsaKey::<C>::from_sec1(&good).is_ok());
+                    let mut off = good.clone();
+                    off[2 * LEN] ^= 1;
+                    assert!(EcdsaKey::<C>::from_sec1(&off).is_err());
+                    let mut compressed = good[..=LEN].to_vec();
+                    compressed[0] = 2;
+                    assert!(EcdsaKey::<C>::from_sec1(&compressed).is_err());
+                    assert!(EcdsaKey::<C>::from_sec1(&good[1..]).is_err());
+                    // A coordinate ≥ p.
+                    let mut big = good;
+                    big[1..=LEN].fill(0xff);
+                    assert!(EcdsaKey::<C>::from_sec1(&big).is_err());
                 }
 
                 #[test]
