@@ -1,6 +1,9 @@
 //! The logout token's claims (Back-Channel Logout 1.0 §2.4).
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -8,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
 use crate::error::{Error, Expected, Part};
-use crate::json::{DepthSkip, MAX_DEPTH, Members, Name, Shape, skip};
+use crate::json::{Checked, DepthSkip, MAX_DEPTH, Members, Name, Shape, skip};
 use crate::time::UnixTime;
 
 /// The member of `events` that makes a JWT a back-channel logout token.
@@ -36,7 +39,7 @@ pub enum LogoutScope<'a> {
 ///
 /// Produced only by [`crate::Validator::validate`]; every accessor returns
 /// verified data.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct LogoutToken {
     pub(crate) issuer: String,
     pub(crate) audiences: Vec<String>,
@@ -45,11 +48,154 @@ pub struct LogoutToken {
     pub(crate) issued_at: UnixTime,
     pub(crate) expires_at: Option<UnixTime>,
     pub(crate) jti: String,
-    pub(crate) event: Map<String, Value>,
-    pub(crate) other: Map<String, Value>,
+    pub(crate) extras: Extras,
     pub(crate) algorithm: Algorithm,
     pub(crate) kid: Option<String>,
     pub(crate) remember_until: UnixTime,
+}
+
+impl fmt::Debug for LogoutToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogoutToken")
+            .field("issuer", &self.issuer)
+            .field("audiences", &self.audiences)
+            .field("subject", &self.subject)
+            .field("session_id", &self.session_id)
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("jti", &self.jti)
+            .field("event", self.event())
+            .field("other", self.other_claims())
+            .field("algorithm", &self.algorithm)
+            .field("kid", &self.kid)
+            .field("remember_until", &self.remember_until)
+            .finish()
+    }
+}
+
+impl PartialEq for LogoutToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.issuer == other.issuer
+            && self.audiences == other.audiences
+            && self.subject == other.subject
+            && self.session_id == other.session_id
+            && self.issued_at == other.issued_at
+            && self.expires_at == other.expires_at
+            && self.jti == other.jti
+            && self.event() == other.event()
+            && self.other_claims() == other.other_claims()
+            && self.algorithm == other.algorithm
+            && self.kid == other.kid
+            && self.remember_until == other.remember_until
+    }
+}
+
+/// The logout event's value and the claims kept for the application, built
+/// on first use: validation checks them as it would build them (well-formed,
+/// nesting bounded, names unique) but keeps only the claims' JSON text.
+#[derive(Clone, Default)]
+pub(crate) struct Extras {
+    /// The validated claims object; `None` when both maps are empty.
+    text: Option<Box<str>>,
+    maps: OnceLock<ExtraMaps>,
+}
+
+#[derive(Clone, Default)]
+struct ExtraMaps {
+    event: Map<String, Value>,
+    other: Map<String, Value>,
+}
+
+impl Extras {
+    /// Keeps `text`, the claims object validated by [`Claims::parse`],
+    /// when it has something to build.
+    fn new(text: &str, keep: bool) -> Self {
+        Extras {
+            text: keep.then(|| text.into()),
+            maps: OnceLock::new(),
+        }
+    }
+
+    fn maps(&self) -> &ExtraMaps {
+        self.maps.get_or_init(|| match &self.text {
+            Some(text) => ExtraMaps::build(text),
+            None => ExtraMaps::default(),
+        })
+    }
+}
+
+impl ExtraMaps {
+    /// Reads the logout event's value and the unregistered claims (and
+    /// `azp`) of claims that [`Claims::parse`] accepted. That parse checked
+    /// everything that could fail here, so this does not fail; if it did,
+    /// the maps would be empty rather than a panic.
+    fn build(text: &str) -> Self {
+        let mut b = BuildMaps::default();
+        if crate::json::parse_members(text.as_bytes(), Part::Claims, &mut b).is_err() {
+            return ExtraMaps::default();
+        }
+        let mut maps = b.maps;
+        if let Some(azp) = b.azp {
+            maps.other.insert("azp".to_owned(), azp);
+        }
+        maps
+    }
+}
+
+#[derive(Default)]
+struct BuildMaps {
+    maps: ExtraMaps,
+    azp: Option<Value>,
+}
+
+impl<'de> Members<'de> for BuildMaps {
+    fn member<A: MapAccess<'de>>(
+        &mut self,
+        name: Name<'de>,
+        access: &mut A,
+    ) -> Result<Result<(), Error>, A::Error> {
+        match registered_index(&name.0) {
+            None => {
+                let value: Value = access.next_value()?;
+                self.maps.other.insert(name.0.into_owned(), value);
+            }
+            Some(AZP) => self.azp = Some(access.next_value()?),
+            Some(EVENTS) => {
+                if let Some(Value::Object(event)) = access.next_value::<LogoutEventValue>()?.0 {
+                    self.maps.event = event;
+                }
+            }
+            Some(_) => skip(access)?,
+        }
+        Ok(Ok(()))
+    }
+}
+
+/// The logout event's value, read out of a validated `events` object.
+struct LogoutEventValue(Option<Value>);
+
+impl<'de> Deserialize<'de> for LogoutEventValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LogoutEventValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the events object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut logout = None;
+                while let Some(name) = map.next_key::<Name<'de>>()? {
+                    if name.0 == LOGOUT_EVENT {
+                        logout = Some(map.next_value::<Value>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(LogoutEventValue(logout))
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 impl LogoutToken {
@@ -99,14 +245,14 @@ impl LogoutToken {
     /// may send `{"revoke_offline_access": true}`).
     #[must_use]
     pub fn event(&self) -> &Map<String, Value> {
-        &self.event
+        &self.extras.maps().event
     }
 
     /// Every claim not listed above (for instance Keycloak's `typ`, Auth0's
     /// `trace_id`, `azp`), for the application to read.
     #[must_use]
     pub fn other_claims(&self) -> &Map<String, Value> {
-        &self.other
+        &self.extras.maps().other
     }
 
     /// The algorithm that signed the token.
@@ -162,18 +308,19 @@ pub(crate) struct Claims {
     pub(crate) jti: String,
     pub(crate) sub: Option<String>,
     pub(crate) sid: Option<String>,
-    pub(crate) event: Map<String, Value>,
     pub(crate) nonce: bool,
-    pub(crate) other: Map<String, Value>,
+    pub(crate) extras: Extras,
 }
 
 impl Claims {
     /// Parses the decoded claims segment, checking each registered claim's
     /// JSON type as it streams past. Wrong types are errors, never silently
-    /// ignored; duplicate names are refused; unregistered claims are kept.
+    /// ignored; duplicate names are refused; unregistered claims are
+    /// checked, and kept as text for [`LogoutToken::other_claims`].
     pub(crate) fn parse(bytes: &[u8]) -> Result<Self, Error> {
         let mut m = ClaimMembers::default();
-        crate::json::parse_members(bytes, Part::Claims, &mut m)?;
+        let text = crate::json::parse_members(bytes, Part::Claims, &mut m)?;
+        let keep = m.keep_text || m.azp.is_some();
         Ok(Claims {
             iss: required(m.iss, "iss")?,
             aud: required(m.aud, "aud")?,
@@ -184,9 +331,8 @@ impl Claims {
             jti: required(m.jti, "jti")?,
             sub: m.sub,
             sid: m.sid,
-            event: required(m.event, "events")?,
             nonce: m.nonce,
-            other: m.other,
+            extras: required(m.event.then_some(()), "events").map(|()| Extras::new(text, keep))?,
         })
     }
 }
@@ -195,6 +341,11 @@ impl Claims {
 const REGISTERED: [&str; 11] = [
     "iss", "aud", "azp", "iat", "exp", "nbf", "jti", "sub", "sid", "events", "nonce",
 ];
+
+/// The index of `azp` in [`REGISTERED`].
+const AZP: usize = 2;
+/// The index of `events` in [`REGISTERED`].
+const EVENTS: usize = 9;
 
 /// The index of a registered claim in [`REGISTERED`].
 fn registered_index(name: &str) -> Option<usize> {
@@ -215,7 +366,7 @@ fn registered_index(name: &str) -> Option<usize> {
 }
 
 #[derive(Default)]
-struct ClaimMembers {
+struct ClaimMembers<'de> {
     seen: u16,
     iss: Option<String>,
     aud: Option<Vec<String>>,
@@ -226,20 +377,25 @@ struct ClaimMembers {
     jti: Option<String>,
     sub: Option<String>,
     sid: Option<String>,
-    event: Option<Map<String, Value>>,
+    /// A valid logout event was read.
+    event: bool,
     nonce: bool,
-    other: Map<String, Value>,
+    /// The names of the unregistered claims, to refuse duplicates.
+    other: NameSet<'de>,
+    /// Something to keep for [`LogoutToken::other_claims`] or
+    /// [`LogoutToken::event`]: an unregistered claim or a non-empty event.
+    keep_text: bool,
 }
 
-impl<'de> Members<'de> for ClaimMembers {
+impl<'de> Members<'de> for ClaimMembers<'de> {
     fn member<A: MapAccess<'de>>(
         &mut self,
         name: Name<'de>,
         access: &mut A,
     ) -> Result<Result<(), Error>, A::Error> {
         let Some(index) = registered_index(&name.0) else {
-            let value: Value = access.next_value()?;
-            return Ok(self.other_claim(name.0.into_owned(), value));
+            let value: Checked = access.next_value()?;
+            return Ok(self.other_claim(name.0, value));
         };
         let name: &'static str = REGISTERED.get(index).copied().unwrap_or_default();
         let bit = 1u16 << index;
@@ -257,9 +413,12 @@ impl<'de> Members<'de> for ClaimMembers {
             "aud" => access
                 .next_value::<Shape<'de>>()
                 .map(|v| audiences(v).map(|aud| self.aud = Some(aud)))?,
-            "events" => access
-                .next_value::<Events>()
-                .map(|v| logout_event(v).map(|event| self.event = Some(event)))?,
+            "events" => access.next_value::<Events>().map(|v| {
+                logout_event(v).map(|non_empty| {
+                    self.event = true;
+                    self.keep_text |= non_empty;
+                })
+            })?,
             "nonce" => {
                 skip(access)?;
                 self.nonce = true;
@@ -273,21 +432,23 @@ impl<'de> Members<'de> for ClaimMembers {
     }
 }
 
-impl ClaimMembers {
-    fn other_claim(&mut self, name: String, value: Value) -> Result<(), Error> {
-        if crate::json::depth(&value) >= MAX_DEPTH {
+impl<'de> ClaimMembers<'de> {
+    /// An unregistered claim, checked as when it was built into the map:
+    /// nesting first, then the name.
+    fn other_claim(&mut self, name: Cow<'de, str>, value: Checked) -> Result<(), Error> {
+        if value.depth >= MAX_DEPTH {
             return Err(Error::JsonTooDeep {
                 part: Part::Claims,
                 max: MAX_DEPTH,
             });
         }
-        if self.other.contains_key(&name) {
+        if let Err(name) = self.other.insert(name) {
             return Err(Error::DuplicateMember {
                 part: Part::Claims,
                 name: crate::error::truncated(&name),
             });
         }
-        self.other.insert(name, value);
+        self.keep_text = true;
         Ok(())
     }
 
@@ -302,6 +463,37 @@ impl ClaimMembers {
             "exp" => self.exp = Some(numeric_date(&value, name)?),
             _ => self.nbf = Some(numeric_date(&value, name)?),
         }
+        Ok(())
+    }
+}
+
+/// Member names seen: the first few in place, the rest in a tree (a
+/// hostile token may have thousands).
+#[derive(Default)]
+struct NameSet<'de> {
+    few: [Option<Cow<'de, str>>; NameSet::FEW],
+    many: BTreeSet<Cow<'de, str>>,
+}
+
+impl<'de> NameSet<'de> {
+    const FEW: usize = 8;
+
+    /// Adds `name`, or gives it back if it was already there.
+    fn insert(&mut self, name: Cow<'de, str>) -> Result<(), Cow<'de, str>> {
+        for slot in &mut self.few {
+            match slot {
+                Some(seen) if *seen == name => return Err(name),
+                Some(_) => {}
+                None => {
+                    *slot = Some(name);
+                    return Ok(());
+                }
+            }
+        }
+        if self.many.contains(&name) {
+            return Err(name);
+        }
+        self.many.insert(name);
         Ok(())
     }
 }
@@ -321,7 +513,8 @@ fn audiences(value: Shape<'_>) -> Result<Vec<String>, Error> {
 /// kept (the other events are skipped unread), or something else.
 enum Events {
     Object {
-        logout: Option<Value>,
+        /// The logout event's value, checked as when it was built.
+        logout: Option<Checked>,
         duplicate: bool,
         /// Another event nests deeper than the logout event may.
         too_deep: bool,
@@ -348,7 +541,7 @@ impl<'de> Visitor<'de> for EventsVisitor {
         while let Some(name) = map.next_key::<Name<'de>>()? {
             if name.0 == LOGOUT_EVENT {
                 duplicate |= logout.is_some();
-                logout = Some(map.next_value::<Value>()?);
+                logout = Some(map.next_value::<Checked>()?);
             } else {
                 // Skipped unbuilt, within the depth the logout event may have.
                 too_deep |= map.next_value_seed(DepthSkip {
@@ -386,7 +579,9 @@ impl<'de> Visitor<'de> for EventsVisitor {
     }
 }
 
-fn logout_event(events: Events) -> Result<Map<String, Value>, Error> {
+/// Checks `events`; returns whether the logout event's value (an object)
+/// has members.
+fn logout_event(events: Events) -> Result<bool, Error> {
     let logout = match events {
         Events::NotObject => {
             return Err(Error::InvalidClaimType {
@@ -413,17 +608,16 @@ fn logout_event(events: Events) -> Result<Map<String, Value>, Error> {
     };
     match logout {
         None => Err(Error::MissingLogoutEvent),
-        Some(Value::Object(event)) => {
-            if event
-                .values()
-                .any(|v| crate::json::depth(v) + 2 >= MAX_DEPTH)
-            {
+        Some(event) if event.object => {
+            // A member of the event nesting `MAX_DEPTH - 2` levels or more
+            // (the claims and `events` are two more): the event, one deeper.
+            if event.depth + 1 >= MAX_DEPTH {
                 return Err(Error::JsonTooDeep {
                     part: Part::Claims,
                     max: MAX_DEPTH,
                 });
             }
-            Ok(event)
+            Ok(event.non_empty)
         }
         Some(_) => Err(Error::InvalidLogoutEvent),
     }

@@ -380,10 +380,6 @@ impl Validator {
         let until = claims.exp.map_or(oldest, |exp| {
             exp.as_secs().saturating_add(leeway).min(oldest)
         });
-        let mut other = claims.other;
-        if let Some(azp) = claims.azp {
-            other.insert("azp".to_owned(), azp.into());
-        }
         Ok(LogoutToken {
             issuer: claims.iss,
             audiences: claims.aud,
@@ -392,8 +388,7 @@ impl Validator {
             issued_at: claims.iat,
             expires_at: claims.exp,
             jti: claims.jti,
-            event: claims.event,
-            other,
+            extras: claims.extras,
             algorithm,
             kid,
             remember_until: UnixTime::from_secs(until),
