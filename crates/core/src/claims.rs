@@ -41,13 +41,16 @@ pub enum LogoutScope<'a> {
 /// verified data.
 #[derive(Clone)]
 pub struct LogoutToken {
-    pub(crate) issuer: String,
+    /// The claims' JSON text: the strings below and the maps of
+    /// [`Extras`] are read from it.
+    pub(crate) claims: Box<str>,
+    pub(crate) issuer: Text,
     pub(crate) audiences: Vec<String>,
-    pub(crate) subject: Option<String>,
-    pub(crate) session_id: Option<String>,
+    pub(crate) subject: Option<Text>,
+    pub(crate) session_id: Option<Text>,
     pub(crate) issued_at: UnixTime,
     pub(crate) expires_at: Option<UnixTime>,
-    pub(crate) jti: String,
+    pub(crate) jti: Text,
     pub(crate) extras: Extras,
     pub(crate) algorithm: Algorithm,
     pub(crate) kid: Option<String>,
@@ -57,13 +60,13 @@ pub struct LogoutToken {
 impl fmt::Debug for LogoutToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LogoutToken")
-            .field("issuer", &self.issuer)
+            .field("issuer", &self.issuer())
             .field("audiences", &self.audiences)
-            .field("subject", &self.subject)
-            .field("session_id", &self.session_id)
+            .field("subject", &self.subject())
+            .field("session_id", &self.session_id())
             .field("issued_at", &self.issued_at)
             .field("expires_at", &self.expires_at)
-            .field("jti", &self.jti)
+            .field("jti", &self.jti())
             .field("event", self.event())
             .field("other", self.other_claims())
             .field("algorithm", &self.algorithm)
@@ -75,13 +78,13 @@ impl fmt::Debug for LogoutToken {
 
 impl PartialEq for LogoutToken {
     fn eq(&self, other: &Self) -> bool {
-        self.issuer == other.issuer
+        self.issuer() == other.issuer()
             && self.audiences == other.audiences
-            && self.subject == other.subject
-            && self.session_id == other.session_id
+            && self.subject() == other.subject()
+            && self.session_id() == other.session_id()
             && self.issued_at == other.issued_at
             && self.expires_at == other.expires_at
-            && self.jti == other.jti
+            && self.jti() == other.jti()
             && self.event() == other.event()
             && self.other_claims() == other.other_claims()
             && self.algorithm == other.algorithm
@@ -90,13 +93,45 @@ impl PartialEq for LogoutToken {
     }
 }
 
+/// A claim's string in the kept claims text: its span there, or its own
+/// copy when escapes made it differ from its JSON spelling.
+#[derive(Clone)]
+pub(crate) enum Text {
+    Span(u32, u32),
+    Own(Box<str>),
+}
+
+impl Text {
+    /// `s`, read from `text`: a span of it when `s` is borrowed from it.
+    pub(crate) fn new(s: Cow<'_, str>, text: &str) -> Text {
+        if let Cow::Borrowed(b) = s {
+            let start = (b.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+            let end = start.wrapping_add(b.len());
+            if text.get(start..end).is_some_and(|t| std::ptr::eq(t, b))
+                && let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end))
+            {
+                return Text::Span(start, end);
+            }
+        }
+        Text::Own(s.into())
+    }
+
+    /// The string, given the text it was read from.
+    fn get<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            Text::Span(start, end) => text.get(*start as usize..*end as usize).unwrap_or_default(),
+            Text::Own(s) => s,
+        }
+    }
+}
+
 /// The logout event's value and the claims kept for the application, built
 /// on first use: validation checks them as it would build them (well-formed,
-/// nesting bounded, names unique) but keeps only the claims' JSON text.
+/// nesting bounded, names unique) and keeps only the claims' JSON text.
 #[derive(Clone, Default)]
 pub(crate) struct Extras {
-    /// The validated claims object; `None` when both maps are empty.
-    text: Option<Box<str>>,
+    /// Whether there is anything to build: otherwise both maps are empty.
+    any: bool,
     maps: OnceLock<ExtraMaps>,
 }
 
@@ -107,19 +142,15 @@ struct ExtraMaps {
 }
 
 impl Extras {
-    /// Keeps `text`, the claims object validated by [`Claims::parse`],
-    /// when it has something to build.
-    fn new(text: &str, keep: bool) -> Self {
-        Extras {
-            text: keep.then(|| text.into()),
-            maps: OnceLock::new(),
-        }
-    }
-
-    fn maps(&self) -> &ExtraMaps {
-        self.maps.get_or_init(|| match &self.text {
-            Some(text) => ExtraMaps::build(text),
-            None => ExtraMaps::default(),
+    /// The maps, built from `text` (the claims object validated by
+    /// [`Claims::parse`]) on the first call.
+    fn maps(&self, text: &str) -> &ExtraMaps {
+        self.maps.get_or_init(|| {
+            if self.any {
+                ExtraMaps::build(text)
+            } else {
+                ExtraMaps::default()
+            }
         })
     }
 }
@@ -202,7 +233,7 @@ impl LogoutToken {
     /// `iss`: the issuer, equal to the validator's.
     #[must_use]
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        self.issuer.get(&self.claims)
     }
 
     /// `aud`: the audiences (one of them is this client).
@@ -214,13 +245,13 @@ impl LogoutToken {
     /// `sub`: the subject, if present.
     #[must_use]
     pub fn subject(&self) -> Option<&str> {
-        self.subject.as_deref()
+        self.subject.as_ref().map(|s| s.get(&self.claims))
     }
 
     /// `sid`: the session id, if present.
     #[must_use]
     pub fn session_id(&self) -> Option<&str> {
-        self.session_id.as_deref()
+        self.session_id.as_ref().map(|s| s.get(&self.claims))
     }
 
     /// `iat`: when the provider issued the token.
@@ -238,21 +269,21 @@ impl LogoutToken {
     /// `jti`: the token's unique identifier, the replay key.
     #[must_use]
     pub fn jti(&self) -> &str {
-        &self.jti
+        self.jti.get(&self.claims)
     }
 
     /// The value of the back-channel logout event (usually `{}`; Keycloak
     /// may send `{"revoke_offline_access": true}`).
     #[must_use]
     pub fn event(&self) -> &Map<String, Value> {
-        &self.extras.maps().event
+        &self.extras.maps(&self.claims).event
     }
 
     /// Every claim not listed above (for instance Keycloak's `typ`, Auth0's
     /// `trace_id`, `azp`), for the application to read.
     #[must_use]
     pub fn other_claims(&self) -> &Map<String, Value> {
-        &self.extras.maps().other
+        &self.extras.maps(&self.claims).other
     }
 
     /// The algorithm that signed the token.
@@ -271,11 +302,8 @@ impl LogoutToken {
     /// subject's sessions (only a `sub`).
     #[must_use]
     pub fn scope(&self) -> LogoutScope<'_> {
-        match (&self.session_id, &self.subject) {
-            (Some(sid), sub) => LogoutScope::Session {
-                sid,
-                sub: sub.as_deref(),
-            },
+        match (self.session_id(), self.subject()) {
+            (Some(sid), sub) => LogoutScope::Session { sid, sub },
             (None, Some(sub)) => LogoutScope::Subject { sub },
             // The validator refuses tokens with neither.
             (None, None) => LogoutScope::Session { sid: "", sub: None },
@@ -298,30 +326,37 @@ impl LogoutToken {
 }
 
 /// The registered claims, type-checked, before the policy checks.
-pub(crate) struct Claims {
-    pub(crate) iss: String,
+pub(crate) struct Claims<'de> {
+    /// The claims object's text; the strings are borrowed from it unless
+    /// they had escapes.
+    pub(crate) text: &'de str,
+    pub(crate) iss: Cow<'de, str>,
     pub(crate) aud: Vec<String>,
-    pub(crate) azp: Option<String>,
+    pub(crate) azp: Option<Cow<'de, str>>,
     pub(crate) iat: UnixTime,
     pub(crate) exp: Option<UnixTime>,
     pub(crate) nbf: Option<UnixTime>,
-    pub(crate) jti: String,
-    pub(crate) sub: Option<String>,
-    pub(crate) sid: Option<String>,
+    pub(crate) jti: Cow<'de, str>,
+    pub(crate) sub: Option<Cow<'de, str>>,
+    pub(crate) sid: Option<Cow<'de, str>>,
     pub(crate) nonce: bool,
     pub(crate) extras: Extras,
 }
 
-impl Claims {
+impl<'de> Claims<'de> {
     /// Parses the decoded claims segment, checking each registered claim's
     /// JSON type as it streams past. Wrong types are errors, never silently
     /// ignored; duplicate names are refused; unregistered claims are
     /// checked, and kept as text for [`LogoutToken::other_claims`].
-    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, Error> {
+    pub(crate) fn parse(bytes: &'de [u8]) -> Result<Self, Error> {
         let mut m = ClaimMembers::default();
         let text = crate::json::parse_members(bytes, Part::Claims, &mut m)?;
-        let keep = m.keep_text || m.azp.is_some();
+        let extras = Extras {
+            any: m.keep_text || m.azp.is_some(),
+            maps: OnceLock::new(),
+        };
         Ok(Claims {
+            text,
             iss: required(m.iss, "iss")?,
             aud: required(m.aud, "aud")?,
             azp: m.azp,
@@ -332,7 +367,7 @@ impl Claims {
             sub: m.sub,
             sid: m.sid,
             nonce: m.nonce,
-            extras: required(m.event.then_some(()), "events").map(|()| Extras::new(text, keep))?,
+            extras: required(m.event.then_some(()), "events").map(|()| extras)?,
         })
     }
 }
@@ -368,15 +403,15 @@ fn registered_index(name: &str) -> Option<usize> {
 #[derive(Default)]
 struct ClaimMembers<'de> {
     seen: u16,
-    iss: Option<String>,
+    iss: Option<Cow<'de, str>>,
     aud: Option<Vec<String>>,
-    azp: Option<String>,
+    azp: Option<Cow<'de, str>>,
     iat: Option<UnixTime>,
     exp: Option<UnixTime>,
     nbf: Option<UnixTime>,
-    jti: Option<String>,
-    sub: Option<String>,
-    sid: Option<String>,
+    jti: Option<Cow<'de, str>>,
+    sub: Option<Cow<'de, str>>,
+    sid: Option<Cow<'de, str>>,
     /// A valid logout event was read.
     event: bool,
     nonce: bool,
@@ -452,7 +487,7 @@ impl<'de> ClaimMembers<'de> {
         Ok(())
     }
 
-    fn scalar(&mut self, name: &'static str, value: Shape<'_>) -> Result<(), Error> {
+    fn scalar(&mut self, name: &'static str, value: Shape<'de>) -> Result<(), Error> {
         match name {
             "iss" => self.iss = Some(string(value, name)?),
             "azp" => self.azp = Some(string(value, name)?),
@@ -627,7 +662,7 @@ fn required<T>(v: Option<T>, name: &'static str) -> Result<T, Error> {
     v.ok_or(Error::MissingClaim { name })
 }
 
-fn non_empty(s: String, name: &'static str) -> Result<String, Error> {
+fn non_empty<'de>(s: Cow<'de, str>, name: &'static str) -> Result<Cow<'de, str>, Error> {
     if s.is_empty() {
         Err(Error::EmptyClaim { name })
     } else {
@@ -635,9 +670,9 @@ fn non_empty(s: String, name: &'static str) -> Result<String, Error> {
     }
 }
 
-fn string(value: Shape<'_>, name: &'static str) -> Result<String, Error> {
+fn string<'de>(value: Shape<'de>, name: &'static str) -> Result<Cow<'de, str>, Error> {
     match value {
-        Shape::Str(s) => Ok(s.into_owned()),
+        Shape::Str(s) => Ok(s),
         _ => Err(Error::InvalidClaimType {
             name,
             expected: Expected::String,
@@ -668,5 +703,24 @@ mod tests {
         }
         assert_eq!(registered_index("typ"), None);
         assert_eq!(registered_index("ISS"), None);
+    }
+
+    #[test]
+    fn texts_are_spans_only_of_their_own_text() {
+        let text = r#"{"a":"bcd"}"#;
+        let inner = text.get(6..9).unwrap();
+        assert!(matches!(
+            Text::new(Cow::Borrowed(inner), text),
+            Text::Span(6, 9)
+        ));
+        assert_eq!(Text::new(Cow::Borrowed(inner), text).get(text), "bcd");
+        // The same bytes elsewhere, or a copy: kept as a copy.
+        let elsewhere = String::from(text);
+        let t = Text::new(Cow::Borrowed(inner), &elsewhere);
+        assert!(matches!(t, Text::Own(_)));
+        assert_eq!(t.get(&elsewhere), "bcd");
+        let t = Text::new(Cow::Owned("bcd".to_owned()), text);
+        assert!(matches!(t, Text::Own(_)));
+        assert_eq!(t.get(text), "bcd");
     }
 }

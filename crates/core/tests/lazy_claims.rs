@@ -360,3 +360,51 @@ proptest! {
         }
     }
 }
+
+/// The token's strings are spans of the kept claims text, or copies when
+/// escapes made them differ from it: both read the same.
+#[test]
+fn strings_read_the_same_escaped_or_not() {
+    let plain = format!(
+        r#"{{"iss":"{ISS}","aud":"{CLIENT}","iat":{IAT},"exp":{},"jti":"j-1","sub":"u-1","sid":"s-1","events":{{"{LOGOUT_EVENT}":{{}}}}}}"#,
+        IAT + 120
+    );
+    let escaped = format!(
+        r#"{{"iss":"https:\/\/op.example.com","aud":"client\u002d1","iat":{IAT},"exp":{},"jti":"j\u002d1","sub":"u\u002d1","sid":"s\u002d1","events":{{"{LOGOUT_EVENT}":{{}}}}}}"#,
+        IAT + 120
+    );
+    let (plain, escaped) = (validate(&plain).unwrap(), validate(&escaped).unwrap());
+    for t in [&plain, &escaped] {
+        assert_eq!(t.issuer(), ISS);
+        assert_eq!(t.audiences(), [CLIENT]);
+        assert_eq!(t.jti(), "j-1");
+        assert_eq!(t.subject(), Some("u-1"));
+        assert_eq!(t.session_id(), Some("s-1"));
+        assert_eq!(
+            t.scope(),
+            backchannel_logout::LogoutScope::Session {
+                sid: "s-1",
+                sub: Some("u-1")
+            }
+        );
+    }
+    assert_eq!(plain, escaped);
+    assert_eq!(format!("{plain:?}"), format!("{escaped:?}"));
+    let cloned = escaped.clone();
+    drop(escaped);
+    assert_eq!(cloned.jti(), "j-1");
+    // One escaped, the others not; a subject without a session.
+    let mixed = format!(
+        r#"{{"iss":"{ISS}","aud":"{CLIENT}","iat":{IAT},"exp":{},"jti":"\u00e9t\u00e9","sub":"u-\ud83d\ude00","events":{{"{LOGOUT_EVENT}":{{}}}},"x":"y"}}"#,
+        IAT + 120
+    );
+    let mixed = validate(&mixed).unwrap();
+    assert_eq!(mixed.jti(), "été");
+    assert_eq!(mixed.subject(), Some("u-😀"));
+    assert_eq!(mixed.session_id(), None);
+    assert_eq!(
+        mixed.scope(),
+        backchannel_logout::LogoutScope::Subject { sub: "u-😀" }
+    );
+    assert_eq!(*mixed.other_claims(), object(json!({"x": "y"})));
+}
