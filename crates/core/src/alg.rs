@@ -135,10 +135,24 @@ impl FromStr for Algorithm {
     type Err = UnknownAlgorithm;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Algorithm::ALL
-            .into_iter()
-            .find(|a| a.name() == s)
-            .ok_or_else(|| UnknownAlgorithm(s.to_owned()))
+        // A `match` on the name (by length, then bytes) rather than a walk
+        // over `ALL`: this runs for every token's header.
+        Ok(match s {
+            "RS256" => Algorithm::RS256,
+            "RS384" => Algorithm::RS384,
+            "RS512" => Algorithm::RS512,
+            "PS256" => Algorithm::PS256,
+            "PS384" => Algorithm::PS384,
+            "PS512" => Algorithm::PS512,
+            "ES256" => Algorithm::ES256,
+            "ES384" => Algorithm::ES384,
+            "EdDSA" => Algorithm::EdDSA,
+            "Ed25519" => Algorithm::Ed25519,
+            "HS256" => Algorithm::HS256,
+            "HS384" => Algorithm::HS384,
+            "HS512" => Algorithm::HS512,
+            _ => return Err(UnknownAlgorithm(s.to_owned())),
+        })
     }
 }
 
@@ -430,7 +444,27 @@ pub(crate) enum Material {
     Rsa(Box<RsaKey>),
     Ec(EcKey),
     Ed25519(ed25519_dalek::VerifyingKey),
-    Hmac(zeroize::Zeroizing<Vec<u8>>),
+    Hmac(Box<HmacKey>),
+}
+
+/// An HMAC secret, keyed once for each hash: a verification clones the
+/// keyed state rather than hashing the padded secret twice per token. The
+/// keyed states stand for the secret, which is not kept; they are wiped
+/// when dropped (`sha2`'s `zeroize` feature).
+#[derive(Clone)]
+pub(crate) struct HmacKey {
+    /// The secret's length, for [`hmac_min_len`].
+    len: usize,
+    sha256: Hmac<Sha256>,
+    sha384: Hmac<Sha384>,
+    sha512: Hmac<Sha512>,
+}
+
+impl HmacKey {
+    /// The secret's length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
 }
 
 impl Material {
@@ -479,6 +513,16 @@ impl Material {
         Ok(Material::Ed25519(key))
     }
 
+    /// An HMAC secret (of any length: the caller checks it).
+    pub(crate) fn hmac(secret: &[u8]) -> Option<Self> {
+        Some(Material::Hmac(Box::new(HmacKey {
+            len: secret.len(),
+            sha256: <Hmac<Sha256> as KeyInit>::new_from_slice(secret).ok()?,
+            sha384: <Hmac<Sha384> as KeyInit>::new_from_slice(secret).ok()?,
+            sha512: <Hmac<Sha512> as KeyInit>::new_from_slice(secret).ok()?,
+        })))
+    }
+
     pub(crate) fn kind(&self) -> KeyKind {
         match self {
             Material::Rsa(_) => KeyKind::Rsa,
@@ -501,14 +545,14 @@ impl Material {
             (Material::Ed25519(k), Algorithm::EdDSA | Algorithm::Ed25519) => {
                 ed25519_verify_strict(k, message, signature)
             }
-            (Material::Hmac(secret), Algorithm::HS256) => {
-                hmac_verify::<Hmac<Sha256>>(secret, message, signature)
+            (Material::Hmac(key), Algorithm::HS256) => {
+                hmac_verify(key.sha256.clone(), message, signature)
             }
-            (Material::Hmac(secret), Algorithm::HS384) => {
-                hmac_verify::<Hmac<Sha384>>(secret, message, signature)
+            (Material::Hmac(key), Algorithm::HS384) => {
+                hmac_verify(key.sha384.clone(), message, signature)
             }
-            (Material::Hmac(secret), Algorithm::HS512) => {
-                hmac_verify::<Hmac<Sha512>>(secret, message, signature)
+            (Material::Hmac(key), Algorithm::HS512) => {
+                hmac_verify(key.sha512.clone(), message, signature)
             }
             _ => false,
         }
@@ -592,10 +636,8 @@ fn ed25519_verify_strict(
     key.verify(message, &sig).is_ok()
 }
 
-fn hmac_verify<M: Mac + KeyInit>(key: &[u8], message: &[u8], tag: &[u8]) -> bool {
-    let Ok(mut mac) = <M as KeyInit>::new_from_slice(key) else {
-        return false;
-    };
+/// Finishes an HMAC from its keyed state `mac` and compares it with `tag`.
+fn hmac_verify<M: Mac>(mut mac: M, message: &[u8], tag: &[u8]) -> bool {
     mac.update(message);
     // Constant-time comparison, exact length.
     mac.verify_slice(tag).is_ok()
@@ -768,6 +810,45 @@ mod tests {
             RsaKey::new(&n, &[1, 0, 1]).err().as_deref(),
             Some("RSA modulus is even")
         );
+    }
+
+    /// The keyed states computed once verify as a MAC keyed per message
+    /// does: secrets shorter and longer than the hash's block (hashed
+    /// first), every algorithm, altered and truncated tags refused.
+    #[test]
+    fn precomputed_hmac_keys_verify_as_fresh_ones() {
+        fn fresh<M: Mac + KeyInit>(secret: &[u8], message: &[u8]) -> Vec<u8> {
+            let mut mac = <M as KeyInit>::new_from_slice(secret).unwrap();
+            mac.update(message);
+            mac.finalize().into_bytes().to_vec()
+        }
+        for len in [32, 48, 63, 64, 65, 100, 128, 129, 300] {
+            let secret: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+            let key = Material::hmac(&secret).unwrap();
+            for message in [&b""[..], b"a.b", &[0x5a; 200]] {
+                for (alg, tag) in [
+                    (Algorithm::HS256, fresh::<Hmac<Sha256>>(&secret, message)),
+                    (Algorithm::HS384, fresh::<Hmac<Sha384>>(&secret, message)),
+                    (Algorithm::HS512, fresh::<Hmac<Sha512>>(&secret, message)),
+                ] {
+                    assert!(key.verify(alg, message, &tag), "{alg:?} {len}");
+                    // Verifying again (the keyed state is cloned, not used up).
+                    assert!(key.verify(alg, message, &tag), "{alg:?} {len}");
+                    let mut bad = tag.clone();
+                    bad[tag.len() - 1] ^= 1;
+                    assert!(!key.verify(alg, message, &bad));
+                    assert!(!key.verify(alg, message, &tag[..tag.len() - 1]));
+                    assert!(!key.verify(alg, b"other", &tag));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keyed_hmac_states_are_wiped_when_dropped() {
+        fn wiped<T: sha2::digest::zeroize::ZeroizeOnDrop>() {}
+        wiped::<sha2::block_api::Sha256VarCore>();
+        wiped::<sha2::block_api::Sha512VarCore>();
     }
 
     #[test]

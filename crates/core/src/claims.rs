@@ -1,6 +1,9 @@
 //! The logout token's claims (Back-Channel Logout 1.0 §2.4).
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -8,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
 use crate::error::{Error, Expected, Part};
-use crate::json::{DepthSkip, MAX_DEPTH, Members, Name, Shape, skip};
+use crate::json::{Checked, DepthSkip, MAX_DEPTH, Members, Name, Shape, skip};
 use crate::time::UnixTime;
 
 /// The member of `events` that makes a JWT a back-channel logout token.
@@ -36,27 +39,201 @@ pub enum LogoutScope<'a> {
 ///
 /// Produced only by [`crate::Validator::validate`]; every accessor returns
 /// verified data.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct LogoutToken {
-    pub(crate) issuer: String,
+    /// The claims' JSON text: the strings below and the maps of
+    /// [`Extras`] are read from it.
+    pub(crate) claims: Box<str>,
+    pub(crate) issuer: Text,
     pub(crate) audiences: Vec<String>,
-    pub(crate) subject: Option<String>,
-    pub(crate) session_id: Option<String>,
+    pub(crate) subject: Option<Text>,
+    pub(crate) session_id: Option<Text>,
     pub(crate) issued_at: UnixTime,
     pub(crate) expires_at: Option<UnixTime>,
-    pub(crate) jti: String,
-    pub(crate) event: Map<String, Value>,
-    pub(crate) other: Map<String, Value>,
+    pub(crate) jti: Text,
+    pub(crate) extras: Extras,
     pub(crate) algorithm: Algorithm,
     pub(crate) kid: Option<String>,
     pub(crate) remember_until: UnixTime,
+}
+
+impl fmt::Debug for LogoutToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogoutToken")
+            .field("issuer", &self.issuer())
+            .field("audiences", &self.audiences)
+            .field("subject", &self.subject())
+            .field("session_id", &self.session_id())
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("jti", &self.jti())
+            .field("event", self.event())
+            .field("other", self.other_claims())
+            .field("algorithm", &self.algorithm)
+            .field("kid", &self.kid)
+            .field("remember_until", &self.remember_until)
+            .finish()
+    }
+}
+
+impl PartialEq for LogoutToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.issuer() == other.issuer()
+            && self.audiences == other.audiences
+            && self.subject() == other.subject()
+            && self.session_id() == other.session_id()
+            && self.issued_at == other.issued_at
+            && self.expires_at == other.expires_at
+            && self.jti() == other.jti()
+            && self.event() == other.event()
+            && self.other_claims() == other.other_claims()
+            && self.algorithm == other.algorithm
+            && self.kid == other.kid
+            && self.remember_until == other.remember_until
+    }
+}
+
+/// A claim's string in the kept claims text: its span there, or its own
+/// copy when escapes made it differ from its JSON spelling.
+#[derive(Clone)]
+pub(crate) enum Text {
+    Span(u32, u32),
+    Own(Box<str>),
+}
+
+impl Text {
+    /// `s`, read from `text`: a span of it when `s` is borrowed from it.
+    pub(crate) fn new(s: Cow<'_, str>, text: &str) -> Text {
+        if let Cow::Borrowed(b) = s {
+            let start = (b.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+            let end = start.wrapping_add(b.len());
+            if text.get(start..end).is_some_and(|t| std::ptr::eq(t, b))
+                && let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end))
+            {
+                return Text::Span(start, end);
+            }
+        }
+        Text::Own(s.into())
+    }
+
+    /// The string, given the text it was read from.
+    fn get<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            Text::Span(start, end) => text.get(*start as usize..*end as usize).unwrap_or_default(),
+            Text::Own(s) => s,
+        }
+    }
+}
+
+/// The logout event's value and the claims kept for the application, built
+/// on first use: validation checks them as it would build them (well-formed,
+/// nesting bounded, names unique) and keeps only the claims' JSON text.
+#[derive(Clone, Default)]
+pub(crate) struct Extras {
+    /// Whether there is anything to build: otherwise both maps are empty.
+    any: bool,
+    maps: OnceLock<ExtraMaps>,
+}
+
+#[derive(Clone, Default)]
+struct ExtraMaps {
+    event: Map<String, Value>,
+    other: Map<String, Value>,
+}
+
+impl Extras {
+    /// The maps, built from `text` (the claims object validated by
+    /// [`Claims::parse`]) on the first call.
+    fn maps(&self, text: &str) -> &ExtraMaps {
+        self.maps.get_or_init(|| {
+            if self.any {
+                ExtraMaps::build(text)
+            } else {
+                ExtraMaps::default()
+            }
+        })
+    }
+}
+
+impl ExtraMaps {
+    /// Reads the logout event's value and the unregistered claims (and
+    /// `azp`) of claims that [`Claims::parse`] accepted. That parse checked
+    /// everything that could fail here, so this does not fail; if it did,
+    /// the maps would be empty rather than a panic.
+    fn build(text: &str) -> Self {
+        let mut b = BuildMaps::default();
+        if crate::json::parse_members(text.as_bytes(), Part::Claims, &mut b).is_err() {
+            return ExtraMaps::default();
+        }
+        let mut maps = b.maps;
+        if let Some(azp) = b.azp {
+            maps.other.insert("azp".to_owned(), azp);
+        }
+        maps
+    }
+}
+
+#[derive(Default)]
+struct BuildMaps {
+    maps: ExtraMaps,
+    azp: Option<Value>,
+}
+
+impl<'de> Members<'de> for BuildMaps {
+    fn member<A: MapAccess<'de>>(
+        &mut self,
+        name: Name<'de>,
+        access: &mut A,
+    ) -> Result<Result<(), Error>, A::Error> {
+        match registered_index(&name.0) {
+            None => {
+                let value: Value = access.next_value()?;
+                self.maps.other.insert(name.0.into_owned(), value);
+            }
+            Some(AZP) => self.azp = Some(access.next_value()?),
+            Some(EVENTS) => {
+                if let Some(Value::Object(event)) = access.next_value::<LogoutEventValue>()?.0 {
+                    self.maps.event = event;
+                }
+            }
+            Some(_) => skip(access)?,
+        }
+        Ok(Ok(()))
+    }
+}
+
+/// The logout event's value, read out of a validated `events` object.
+struct LogoutEventValue(Option<Value>);
+
+impl<'de> Deserialize<'de> for LogoutEventValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LogoutEventValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the events object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut logout = None;
+                while let Some(name) = map.next_key::<Name<'de>>()? {
+                    if name.0 == LOGOUT_EVENT {
+                        logout = Some(map.next_value::<Value>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(LogoutEventValue(logout))
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 impl LogoutToken {
     /// `iss`: the issuer, equal to the validator's.
     #[must_use]
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        self.issuer.get(&self.claims)
     }
 
     /// `aud`: the audiences (one of them is this client).
@@ -68,13 +245,13 @@ impl LogoutToken {
     /// `sub`: the subject, if present.
     #[must_use]
     pub fn subject(&self) -> Option<&str> {
-        self.subject.as_deref()
+        self.subject.as_ref().map(|s| s.get(&self.claims))
     }
 
     /// `sid`: the session id, if present.
     #[must_use]
     pub fn session_id(&self) -> Option<&str> {
-        self.session_id.as_deref()
+        self.session_id.as_ref().map(|s| s.get(&self.claims))
     }
 
     /// `iat`: when the provider issued the token.
@@ -92,21 +269,21 @@ impl LogoutToken {
     /// `jti`: the token's unique identifier, the replay key.
     #[must_use]
     pub fn jti(&self) -> &str {
-        &self.jti
+        self.jti.get(&self.claims)
     }
 
     /// The value of the back-channel logout event (usually `{}`; Keycloak
     /// may send `{"revoke_offline_access": true}`).
     #[must_use]
     pub fn event(&self) -> &Map<String, Value> {
-        &self.event
+        &self.extras.maps(&self.claims).event
     }
 
     /// Every claim not listed above (for instance Keycloak's `typ`, Auth0's
     /// `trace_id`, `azp`), for the application to read.
     #[must_use]
     pub fn other_claims(&self) -> &Map<String, Value> {
-        &self.other
+        &self.extras.maps(&self.claims).other
     }
 
     /// The algorithm that signed the token.
@@ -125,11 +302,8 @@ impl LogoutToken {
     /// subject's sessions (only a `sub`).
     #[must_use]
     pub fn scope(&self) -> LogoutScope<'_> {
-        match (&self.session_id, &self.subject) {
-            (Some(sid), sub) => LogoutScope::Session {
-                sid,
-                sub: sub.as_deref(),
-            },
+        match (self.session_id(), self.subject()) {
+            (Some(sid), sub) => LogoutScope::Session { sid, sub },
             (None, Some(sub)) => LogoutScope::Subject { sub },
             // The validator refuses tokens with neither.
             (None, None) => LogoutScope::Session { sid: "", sub: None },
@@ -152,29 +326,37 @@ impl LogoutToken {
 }
 
 /// The registered claims, type-checked, before the policy checks.
-pub(crate) struct Claims {
-    pub(crate) iss: String,
+pub(crate) struct Claims<'de> {
+    /// The claims object's text; the strings are borrowed from it unless
+    /// they had escapes.
+    pub(crate) text: &'de str,
+    pub(crate) iss: Cow<'de, str>,
     pub(crate) aud: Vec<String>,
-    pub(crate) azp: Option<String>,
+    pub(crate) azp: Option<Cow<'de, str>>,
     pub(crate) iat: UnixTime,
     pub(crate) exp: Option<UnixTime>,
     pub(crate) nbf: Option<UnixTime>,
-    pub(crate) jti: String,
-    pub(crate) sub: Option<String>,
-    pub(crate) sid: Option<String>,
-    pub(crate) event: Map<String, Value>,
+    pub(crate) jti: Cow<'de, str>,
+    pub(crate) sub: Option<Cow<'de, str>>,
+    pub(crate) sid: Option<Cow<'de, str>>,
     pub(crate) nonce: bool,
-    pub(crate) other: Map<String, Value>,
+    pub(crate) extras: Extras,
 }
 
-impl Claims {
+impl<'de> Claims<'de> {
     /// Parses the decoded claims segment, checking each registered claim's
     /// JSON type as it streams past. Wrong types are errors, never silently
-    /// ignored; duplicate names are refused; unregistered claims are kept.
-    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, Error> {
+    /// ignored; duplicate names are refused; unregistered claims are
+    /// checked, and kept as text for [`LogoutToken::other_claims`].
+    pub(crate) fn parse(bytes: &'de [u8]) -> Result<Self, Error> {
         let mut m = ClaimMembers::default();
-        crate::json::parse_members(bytes, Part::Claims, &mut m)?;
+        let text = crate::json::parse_members(bytes, Part::Claims, &mut m)?;
+        let extras = Extras {
+            any: m.keep_text || m.azp.is_some(),
+            maps: OnceLock::new(),
+        };
         Ok(Claims {
+            text,
             iss: required(m.iss, "iss")?,
             aud: required(m.aud, "aud")?,
             azp: m.azp,
@@ -184,9 +366,8 @@ impl Claims {
             jti: required(m.jti, "jti")?,
             sub: m.sub,
             sid: m.sid,
-            event: required(m.event, "events")?,
             nonce: m.nonce,
-            other: m.other,
+            extras: required(m.event.then_some(()), "events").map(|()| extras)?,
         })
     }
 }
@@ -195,6 +376,11 @@ impl Claims {
 const REGISTERED: [&str; 11] = [
     "iss", "aud", "azp", "iat", "exp", "nbf", "jti", "sub", "sid", "events", "nonce",
 ];
+
+/// The index of `azp` in [`REGISTERED`].
+const AZP: usize = 2;
+/// The index of `events` in [`REGISTERED`].
+const EVENTS: usize = 9;
 
 /// The index of a registered claim in [`REGISTERED`].
 fn registered_index(name: &str) -> Option<usize> {
@@ -215,31 +401,36 @@ fn registered_index(name: &str) -> Option<usize> {
 }
 
 #[derive(Default)]
-struct ClaimMembers {
+struct ClaimMembers<'de> {
     seen: u16,
-    iss: Option<String>,
+    iss: Option<Cow<'de, str>>,
     aud: Option<Vec<String>>,
-    azp: Option<String>,
+    azp: Option<Cow<'de, str>>,
     iat: Option<UnixTime>,
     exp: Option<UnixTime>,
     nbf: Option<UnixTime>,
-    jti: Option<String>,
-    sub: Option<String>,
-    sid: Option<String>,
-    event: Option<Map<String, Value>>,
+    jti: Option<Cow<'de, str>>,
+    sub: Option<Cow<'de, str>>,
+    sid: Option<Cow<'de, str>>,
+    /// A valid logout event was read.
+    event: bool,
     nonce: bool,
-    other: Map<String, Value>,
+    /// The names of the unregistered claims, to refuse duplicates.
+    other: NameSet<'de>,
+    /// Something to keep for [`LogoutToken::other_claims`] or
+    /// [`LogoutToken::event`]: an unregistered claim or a non-empty event.
+    keep_text: bool,
 }
 
-impl<'de> Members<'de> for ClaimMembers {
+impl<'de> Members<'de> for ClaimMembers<'de> {
     fn member<A: MapAccess<'de>>(
         &mut self,
         name: Name<'de>,
         access: &mut A,
     ) -> Result<Result<(), Error>, A::Error> {
         let Some(index) = registered_index(&name.0) else {
-            let value: Value = access.next_value()?;
-            return Ok(self.other_claim(name.0.into_owned(), value));
+            let value: Checked = access.next_value()?;
+            return Ok(self.other_claim(name.0, value));
         };
         let name: &'static str = REGISTERED.get(index).copied().unwrap_or_default();
         let bit = 1u16 << index;
@@ -257,9 +448,12 @@ impl<'de> Members<'de> for ClaimMembers {
             "aud" => access
                 .next_value::<Shape<'de>>()
                 .map(|v| audiences(v).map(|aud| self.aud = Some(aud)))?,
-            "events" => access
-                .next_value::<Events>()
-                .map(|v| logout_event(v).map(|event| self.event = Some(event)))?,
+            "events" => access.next_value::<Events>().map(|v| {
+                logout_event(v).map(|non_empty| {
+                    self.event = true;
+                    self.keep_text |= non_empty;
+                })
+            })?,
             "nonce" => {
                 skip(access)?;
                 self.nonce = true;
@@ -273,25 +467,27 @@ impl<'de> Members<'de> for ClaimMembers {
     }
 }
 
-impl ClaimMembers {
-    fn other_claim(&mut self, name: String, value: Value) -> Result<(), Error> {
-        if crate::json::depth(&value) >= MAX_DEPTH {
+impl<'de> ClaimMembers<'de> {
+    /// An unregistered claim, checked as when it was built into the map:
+    /// nesting first, then the name.
+    fn other_claim(&mut self, name: Cow<'de, str>, value: Checked) -> Result<(), Error> {
+        if value.depth >= MAX_DEPTH {
             return Err(Error::JsonTooDeep {
                 part: Part::Claims,
                 max: MAX_DEPTH,
             });
         }
-        if self.other.contains_key(&name) {
+        if let Err(name) = self.other.insert(name) {
             return Err(Error::DuplicateMember {
                 part: Part::Claims,
                 name: crate::error::truncated(&name),
             });
         }
-        self.other.insert(name, value);
+        self.keep_text = true;
         Ok(())
     }
 
-    fn scalar(&mut self, name: &'static str, value: Shape<'_>) -> Result<(), Error> {
+    fn scalar(&mut self, name: &'static str, value: Shape<'de>) -> Result<(), Error> {
         match name {
             "iss" => self.iss = Some(string(value, name)?),
             "azp" => self.azp = Some(string(value, name)?),
@@ -302,6 +498,37 @@ impl ClaimMembers {
             "exp" => self.exp = Some(numeric_date(&value, name)?),
             _ => self.nbf = Some(numeric_date(&value, name)?),
         }
+        Ok(())
+    }
+}
+
+/// Member names seen: the first few in place, the rest in a tree (a
+/// hostile token may have thousands).
+#[derive(Default)]
+struct NameSet<'de> {
+    few: [Option<Cow<'de, str>>; NameSet::FEW],
+    many: BTreeSet<Cow<'de, str>>,
+}
+
+impl<'de> NameSet<'de> {
+    const FEW: usize = 8;
+
+    /// Adds `name`, or gives it back if it was already there.
+    fn insert(&mut self, name: Cow<'de, str>) -> Result<(), Cow<'de, str>> {
+        for slot in &mut self.few {
+            match slot {
+                Some(seen) if *seen == name => return Err(name),
+                Some(_) => {}
+                None => {
+                    *slot = Some(name);
+                    return Ok(());
+                }
+            }
+        }
+        if self.many.contains(&name) {
+            return Err(name);
+        }
+        self.many.insert(name);
         Ok(())
     }
 }
@@ -321,7 +548,8 @@ fn audiences(value: Shape<'_>) -> Result<Vec<String>, Error> {
 /// kept (the other events are skipped unread), or something else.
 enum Events {
     Object {
-        logout: Option<Value>,
+        /// The logout event's value, checked as when it was built.
+        logout: Option<Checked>,
         duplicate: bool,
         /// Another event nests deeper than the logout event may.
         too_deep: bool,
@@ -348,7 +576,7 @@ impl<'de> Visitor<'de> for EventsVisitor {
         while let Some(name) = map.next_key::<Name<'de>>()? {
             if name.0 == LOGOUT_EVENT {
                 duplicate |= logout.is_some();
-                logout = Some(map.next_value::<Value>()?);
+                logout = Some(map.next_value::<Checked>()?);
             } else {
                 // Skipped unbuilt, within the depth the logout event may have.
                 too_deep |= map.next_value_seed(DepthSkip {
@@ -386,7 +614,9 @@ impl<'de> Visitor<'de> for EventsVisitor {
     }
 }
 
-fn logout_event(events: Events) -> Result<Map<String, Value>, Error> {
+/// Checks `events`; returns whether the logout event's value (an object)
+/// has members.
+fn logout_event(events: Events) -> Result<bool, Error> {
     let logout = match events {
         Events::NotObject => {
             return Err(Error::InvalidClaimType {
@@ -413,17 +643,16 @@ fn logout_event(events: Events) -> Result<Map<String, Value>, Error> {
     };
     match logout {
         None => Err(Error::MissingLogoutEvent),
-        Some(Value::Object(event)) => {
-            if event
-                .values()
-                .any(|v| crate::json::depth(v) + 2 >= MAX_DEPTH)
-            {
+        Some(event) if event.object => {
+            // A member of the event nesting `MAX_DEPTH - 2` levels or more
+            // (the claims and `events` are two more): the event, one deeper.
+            if event.depth + 1 >= MAX_DEPTH {
                 return Err(Error::JsonTooDeep {
                     part: Part::Claims,
                     max: MAX_DEPTH,
                 });
             }
-            Ok(event)
+            Ok(event.non_empty)
         }
         Some(_) => Err(Error::InvalidLogoutEvent),
     }
@@ -433,7 +662,7 @@ fn required<T>(v: Option<T>, name: &'static str) -> Result<T, Error> {
     v.ok_or(Error::MissingClaim { name })
 }
 
-fn non_empty(s: String, name: &'static str) -> Result<String, Error> {
+fn non_empty<'de>(s: Cow<'de, str>, name: &'static str) -> Result<Cow<'de, str>, Error> {
     if s.is_empty() {
         Err(Error::EmptyClaim { name })
     } else {
@@ -441,9 +670,9 @@ fn non_empty(s: String, name: &'static str) -> Result<String, Error> {
     }
 }
 
-fn string(value: Shape<'_>, name: &'static str) -> Result<String, Error> {
+fn string<'de>(value: Shape<'de>, name: &'static str) -> Result<Cow<'de, str>, Error> {
     match value {
-        Shape::Str(s) => Ok(s.into_owned()),
+        Shape::Str(s) => Ok(s),
         _ => Err(Error::InvalidClaimType {
             name,
             expected: Expected::String,
@@ -474,5 +703,24 @@ mod tests {
         }
         assert_eq!(registered_index("typ"), None);
         assert_eq!(registered_index("ISS"), None);
+    }
+
+    #[test]
+    fn texts_are_spans_only_of_their_own_text() {
+        let text = r#"{"a":"bcd"}"#;
+        let inner = text.get(6..9).unwrap();
+        assert!(matches!(
+            Text::new(Cow::Borrowed(inner), text),
+            Text::Span(6, 9)
+        ));
+        assert_eq!(Text::new(Cow::Borrowed(inner), text).get(text), "bcd");
+        // The same bytes elsewhere, or a copy: kept as a copy.
+        let elsewhere = String::from(text);
+        let t = Text::new(Cow::Borrowed(inner), &elsewhere);
+        assert!(matches!(t, Text::Own(_)));
+        assert_eq!(t.get(&elsewhere), "bcd");
+        let t = Text::new(Cow::Owned("bcd".to_owned()), text);
+        assert!(matches!(t, Text::Own(_)));
+        assert_eq!(t.get(text), "bcd");
     }
 }

@@ -2,10 +2,13 @@
 //!
 //! The header and the claims are read by visitors that look at each member
 //! once, in place: registered members are type-checked as they stream past
-//! (names borrowed from the input, no map built for them), and only
-//! unregistered claims are kept in a map for the application.
+//! (names borrowed from the input, no map built for them); unregistered
+//! claims and the logout event's value are checked as building them would
+//! check them ([`Checked`]), and built into maps only when the application
+//! reads them.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -52,12 +55,13 @@ pub(crate) trait Members<'de> {
     ) -> Result<Result<(), Error>, A::Error>;
 }
 
-/// Parses `bytes` as exactly one JSON object, feeding each member to `sink`.
+/// Parses `bytes` as exactly one JSON object, feeding each member to
+/// `sink`; returns the object's text.
 pub(crate) fn parse_members<'de, M: Members<'de>>(
     bytes: &'de [u8],
     part: Part,
     sink: &mut M,
-) -> Result<(), Error> {
+) -> Result<&'de str, Error> {
     // JSON text is UTF-8 (RFC 8259 §8.1): checked once for the whole
     // object, so the parser need not check each string again.
     let Ok(text) = std::str::from_utf8(bytes) else {
@@ -72,7 +76,7 @@ pub(crate) fn parse_members<'de, M: Members<'de>>(
     .deserialize(&mut de)
     .and_then(|()| de.end());
     match (parsed, failure) {
-        (Ok(()), _) => Ok(()),
+        (Ok(()), _) => Ok(text),
         (Err(_), Some(e)) => Err(e),
         (Err(_), None) => Err(Error::NotJsonObject { part }),
     }
@@ -260,6 +264,122 @@ impl<'de> Visitor<'de> for DepthSkip {
     }
 }
 
+/// A value checked as building a [`Value`] from it would check it, without
+/// building it: what the value would be is summed up by its nesting depth
+/// ([`depth`] of that `Value`), whether it is an object and whether it is
+/// empty.
+///
+/// Every string (member names included) is parsed and its escapes checked,
+/// as for a `Value`; duplicate names inside the value are not refused, and
+/// as a `Value` keeps the last, only the last counts for the depth. Like the `Value` deserializer of serde_json
+/// with its `raw_value` feature (enabled here), an object whose first
+/// member is named `$serde_json::private::RawValue` stands for the JSON
+/// text of that member's string value, parsed in its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Checked {
+    /// The nesting depth of the value.
+    pub(crate) depth: usize,
+    /// The value is an object (possibly empty).
+    pub(crate) object: bool,
+    /// The value is an object or an array with at least one item.
+    pub(crate) non_empty: bool,
+}
+
+impl Checked {
+    const SCALAR: Checked = Checked {
+        depth: 0,
+        object: false,
+        non_empty: false,
+    };
+}
+
+/// The member name serde_json's `Value` reads as "raw JSON text follows".
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+impl<'de> serde::Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked::SCALAR)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked::SCALAR)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked::SCALAR)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked::SCALAR)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked::SCALAR)
+    }
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked::SCALAR)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        let (mut inner, mut non_empty) = (0, false);
+        while let Some(item) = seq.next_element::<Checked>()? {
+            inner = inner.max(item.depth);
+            non_empty = true;
+        }
+        Ok(Checked {
+            depth: inner + 1,
+            object: false,
+            non_empty,
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        let Some(first) = map.next_key::<Name<'de>>()? else {
+            return Ok(Checked {
+                depth: 1,
+                object: true,
+                non_empty: false,
+            });
+        };
+        if first.0 == RAW_VALUE_TOKEN {
+            // As `Value` does: the member's string is JSON text, parsed on
+            // its own; the object must end after it (serde_json checks).
+            let raw = map.next_value::<Name<'de>>()?;
+            return serde_json::from_str::<Checked>(&raw.0).map_err(serde::de::Error::custom);
+        }
+        // A `Value` keeps the last of duplicated members, so the depth is
+        // that of the last value of each name. Names of nested values are
+        // remembered (a later scalar of the same name replaces them); scalars
+        // count for nothing, so plain objects remember nothing.
+        let mut nested: BTreeMap<Cow<'de, str>, usize> = BTreeMap::new();
+        let mut name = first;
+        loop {
+            let value = map.next_value::<Checked>()?;
+            if value.depth > 0 {
+                nested.insert(name.0, value.depth);
+            } else if !nested.is_empty() {
+                nested.remove(&name.0);
+            }
+            match map.next_key::<Name<'de>>()? {
+                Some(next) => name = next,
+                None => break,
+            }
+        }
+        Ok(Checked {
+            depth: nested.values().copied().max().unwrap_or(0) + 1,
+            object: true,
+            non_empty: true,
+        })
+    }
+}
+
 /// Skips a member's value.
 pub(crate) fn skip<'de, A: MapAccess<'de>>(access: &mut A) -> Result<(), A::Error> {
     access.next_value::<IgnoredAny>().map(|_| ())
@@ -350,5 +470,137 @@ mod tests {
         assert!(parse_object(deeper.as_bytes(), Part::Claims).is_err());
         let brackets = format!("{{\"a\":\"{}\"}}", "[{".repeat(40));
         assert!(parse_object(brackets.as_bytes(), Part::Claims).is_ok());
+    }
+
+    /// What building a `Value` from `text` gives, as a [`Checked`].
+    fn as_value(text: &str) -> Option<Checked> {
+        let value: Value = serde_json::from_str(text).ok()?;
+        Some(Checked {
+            depth: depth(&value),
+            object: value.is_object(),
+            non_empty: match &value {
+                Value::Object(o) => !o.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                _ => false,
+            },
+        })
+    }
+
+    fn agree(text: &str) {
+        let checked = serde_json::from_str::<Checked>(text).ok();
+        assert_eq!(checked, as_value(text), "{text}");
+    }
+
+    #[test]
+    fn checked_values_agree_with_built_ones() {
+        let deep =
+            |n: usize, open: &str, close: &str| format!("{}1{}", open.repeat(n), close.repeat(n));
+        for text in [
+            "1",
+            "-0",
+            "1.5e3",
+            "1e400",
+            "-1e400",
+            "18446744073709551616",
+            "null",
+            "true",
+            "\"x\"",
+            "[]",
+            "{}",
+            "[[]]",
+            "[{}]",
+            r#"{"a":[]}"#,
+            r#"{"a":{"b":{}}}"#,
+            r#"{"a":1,"a":[[2]]}"#,
+            r#"{"a":1,"\u0061":2}"#,
+            r#"[1,"a",{"b":[null]}]"#,
+            // escapes, valid and not, in names and in values
+            r#""\u00e9\ud83d\ude00\n""#,
+            r#""\ud800""#,
+            r#""\udc00x""#,
+            r#""\x""#,
+            r#"{"\ud800":1}"#,
+            r#"{"a":1,"\ud800":1}"#,
+            r#"[[[["\ud800"]]]]"#,
+            r#"{"a":[[1]],"a":1}"#,
+            r#"{"a":1,"a":[[1]]}"#,
+            r#"{"a":[[1]],"\u0061":2}"#,
+            r#"{"a":[[[1]]],"b":[1],"a":[1]}"#,
+            r#"{"a":[[1]],"b":2,"a":{}}"#,
+            r#"{"a\"b":1}"#,
+            "[1,]",
+            r#"{"a":1,}"#,
+            "[1 2]",
+            "{\"a\"}",
+            "[",
+            "]",
+            "",
+            // serde_json's raw-value marker, first member or not, escaped or not
+            r#"{"$serde_json::private::RawValue":"[1,[2]]"}"#,
+            r#"{"$serde_json::private::RawValue":"{\"a\":{}}"}"#,
+            r#"{"$serde_json::private::RawValue":"{}"}"#,
+            r#"{"$serde_json::private::RawValue":"[1,"}"#,
+            r#"{"$serde_json::private::RawValue":"1 2"}"#,
+            r#"{"$serde_json::private::RawValue":1}"#,
+            r#"{"$serde_json::private::RawValue":"1","b":2}"#,
+            r#"{"\u0024serde_json::private::RawValue":"[[1]]"}"#,
+            r#"{"b":2,"$serde_json::private::RawValue":"1"}"#,
+            r#"[{"$serde_json::private::RawValue":"\"\\ud800\""}]"#,
+            r#"{"$serde_json::private::RawValue":"{\"$serde_json::private::RawValue\":\"[[]]\"}"}"#,
+        ] {
+            agree(text);
+        }
+        for n in [1, 15, 16, 17, 126, 127, 128, 129, 300] {
+            agree(&deep(n, "[", "]"));
+            agree(&deep(n, "{\"a\":", "}"));
+            agree(&format!("[{}\"\\ud800\"{}]", "[".repeat(n), "]".repeat(n)));
+            let inner = deep(n, "[", "]");
+            agree(&format!(
+                r#"{{"$serde_json::private::RawValue":"{inner}"}}"#
+            ));
+        }
+    }
+
+    fn json_ish() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just("1".to_owned()),
+            Just("-2.5e3".to_owned()),
+            Just("1e999".to_owned()),
+            Just("null".to_owned()),
+            Just("true".to_owned()),
+            Just("\"s\"".to_owned()),
+            Just(r#""\ud800""#.to_owned()),
+            Just(r#""\u00e9""#.to_owned()),
+            Just("\"\\\"\"".to_owned()),
+            "[ -~]{0,3}",
+        ];
+        let name = prop_oneof![
+            Just("a"),
+            Just("\\u0061"),
+            Just("$serde_json::private::RawValue"),
+            Just("\\ud800"),
+        ];
+        leaf.prop_recursive(24, 96, 4, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((name.clone(), inner.clone()), 0..4).prop_map(|v| {
+                    let members: Vec<String> =
+                        v.iter().map(|(n, v)| format!("\"{n}\":{v}")).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+                // JSON text inside a string, for the raw-value marker.
+                inner.prop_map(|v| serde_json::to_string(&v).unwrap_or_default()),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        fn checked_agrees_with_value_on_json_ish_text(text in json_ish()) {
+            agree(&text);
+        }
     }
 }

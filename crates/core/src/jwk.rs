@@ -51,7 +51,7 @@ impl Key {
         alg.key_kind() == self.kind()
             && self.alg.is_none_or(|a| a == alg)
             && match &self.material {
-                Material::Hmac(s) => s.len() >= hmac_min_len(alg),
+                Material::Hmac(k) => k.len() >= hmac_min_len(alg),
                 _ => true,
             }
     }
@@ -245,13 +245,16 @@ impl KeySet {
         kid: Option<&str>,
         secret: &[u8],
     ) -> Result<(), HmacSecretTooShort> {
+        let too_short = HmacSecretTooShort { len: secret.len() };
         if secret.len() < 32 {
-            return Err(HmacSecretTooShort { len: secret.len() });
+            return Err(too_short);
         }
+        // Keying HMAC does not fail, whatever the length.
+        let material = Material::hmac(secret).ok_or(too_short)?;
         self.keys.push(Key {
             kid: kid.map(str::to_owned),
             alg: None,
-            material: Material::Hmac(zeroize::Zeroizing::new(secret.to_vec())),
+            material,
         });
         Ok(())
     }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::alg::{Algorithm, AlgorithmSet};
-use crate::claims::{Claims, LogoutToken};
+use crate::claims::{Claims, LogoutToken, Text};
 use crate::error::{ConfigError, Error, Part, truncated};
 use crate::jwk::KeySet;
 use crate::jws::{
@@ -315,7 +315,7 @@ impl Validator {
 
     fn check_claims(
         &self,
-        claims: Claims,
+        claims: Claims<'_>,
         algorithm: Algorithm,
         kid: Option<String>,
         now: UnixTime,
@@ -331,7 +331,7 @@ impl Validator {
         }
         if claims.aud.len() > 1
             && let Some(azp) = &claims.azp
-            && *azp != c.client_id.0
+            && **azp != c.client_id.0
         {
             return Err(Error::AuthorizedPartyMismatch);
         }
@@ -380,20 +380,17 @@ impl Validator {
         let until = claims.exp.map_or(oldest, |exp| {
             exp.as_secs().saturating_add(leeway).min(oldest)
         });
-        let mut other = claims.other;
-        if let Some(azp) = claims.azp {
-            other.insert("azp".to_owned(), azp.into());
-        }
+        let text = claims.text;
         Ok(LogoutToken {
-            issuer: claims.iss,
+            claims: text.into(),
+            issuer: Text::new(claims.iss, text),
             audiences: claims.aud,
-            subject: claims.sub,
-            session_id: claims.sid,
+            subject: claims.sub.map(|s| Text::new(s, text)),
+            session_id: claims.sid.map(|s| Text::new(s, text)),
             issued_at: claims.iat,
             expires_at: claims.exp,
-            jti: claims.jti,
-            event: claims.event,
-            other,
+            jti: Text::new(claims.jti, text),
+            extras: claims.extras,
             algorithm,
             kid,
             remember_until: UnixTime::from_secs(until),
