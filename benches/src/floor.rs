@@ -25,8 +25,9 @@ pub enum RustCrypto {
     /// Ed25519, `ed25519-dalek`'s `verify`: the core calls it after
     /// comparing `R` with the small-order encodings (32-byte compares).
     EdDsa(ed25519_dalek::VerifyingKey),
-    /// HMAC-SHA-256 (`hmac`, `sha2`).
-    Hs256(Vec<u8>),
+    /// HMAC-SHA-256 (`hmac`, `sha2`), keyed once (as the core keys a
+    /// secret when it is added); each verification clones the keyed state.
+    Hs256(Box<Hmac<Sha256>>),
 }
 
 impl RustCrypto {
@@ -60,7 +61,9 @@ impl RustCrypto {
                 )
                 .expect("an Ed25519 key"),
             ),
-            _ => RustCrypto::Hs256(f.secret().to_vec()),
+            _ => RustCrypto::Hs256(Box::new(
+                <Hmac<Sha256> as KeyInit>::new_from_slice(f.secret()).expect("an HMAC key"),
+            )),
         };
         assert!(verifier.verify(&f.signing_input, &f.signature));
         verifier
@@ -79,11 +82,11 @@ impl RustCrypto {
             RustCrypto::Es384(k) => k.0.verify(message, signature),
             RustCrypto::EdDsa(k) => ed25519_dalek::Signature::from_slice(signature)
                 .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
-            RustCrypto::Hs256(secret) => <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
-                .is_ok_and(|mut mac| {
-                    mac.update(message);
-                    mac.verify_slice(signature).is_ok()
-                }),
+            RustCrypto::Hs256(keyed) => {
+                let mut mac = Hmac::<Sha256>::clone(keyed);
+                mac.update(message);
+                mac.verify_slice(signature).is_ok()
+            }
         }
     }
 }
