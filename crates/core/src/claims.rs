@@ -161,71 +161,26 @@ impl ExtraMaps {
     /// everything that could fail here, so this does not fail; if it did,
     /// the maps would be empty rather than a panic.
     fn build(text: &str) -> Self {
-        let mut b = BuildMaps::default();
-        if crate::json::parse_members(text.as_bytes(), Part::Claims, &mut b).is_err() {
+        let Ok(claims) = crate::json::parse_object(text.as_bytes(), Part::Claims) else {
             return ExtraMaps::default();
-        }
-        let mut maps = b.maps;
-        if let Some(azp) = b.azp {
-            maps.other.insert("azp".to_owned(), azp);
-        }
-        maps
-    }
-}
-
-#[derive(Default)]
-struct BuildMaps {
-    maps: ExtraMaps,
-    azp: Option<Value>,
-}
-
-impl<'de> Members<'de> for BuildMaps {
-    fn member<A: MapAccess<'de>>(
-        &mut self,
-        name: Name<'de>,
-        access: &mut A,
-    ) -> Result<Result<(), Error>, A::Error> {
-        match registered_index(&name.0) {
-            None => {
-                let value: Value = access.next_value()?;
-                self.maps.other.insert(name.0.into_owned(), value);
-            }
-            Some(AZP) => self.azp = Some(access.next_value()?),
-            Some(EVENTS) => {
-                if let Some(Value::Object(event)) = access.next_value::<LogoutEventValue>()?.0 {
-                    self.maps.event = event;
+        };
+        let mut maps = ExtraMaps::default();
+        for (name, value) in claims {
+            match registered_index(&name) {
+                None | Some(AZP) => {
+                    maps.other.insert(name, value);
                 }
-            }
-            Some(_) => skip(access)?,
-        }
-        Ok(Ok(()))
-    }
-}
-
-/// The logout event's value, read out of a validated `events` object.
-struct LogoutEventValue(Option<Value>);
-
-impl<'de> Deserialize<'de> for LogoutEventValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = LogoutEventValue;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("the events object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut logout = None;
-                while let Some(name) = map.next_key::<Name<'de>>()? {
-                    if name.0 == LOGOUT_EVENT {
-                        logout = Some(map.next_value::<Value>()?);
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
+                Some(EVENTS) => {
+                    if let Value::Object(mut events) = value
+                        && let Some(Value::Object(event)) = events.remove(LOGOUT_EVENT)
+                    {
+                        maps.event = event;
                     }
                 }
-                Ok(LogoutEventValue(logout))
+                Some(_) => {}
             }
         }
-        d.deserialize_map(V)
+        maps
     }
 }
 
