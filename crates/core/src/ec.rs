@@ -57,45 +57,33 @@ pub(crate) trait Curve: FieldArithmetic + Sized + 'static {
     fn generator_table() -> Option<&'static [Affine<Self>; GEN_TABLE]>;
 }
 
-impl Curve for p256::NistP256 {
-    fn digest(message: &[u8]) -> FieldBytes<Self> {
-        sha2::Sha256::digest(message)
-    }
+/// `Curve` for one of the crates: its curve type, the crate, the hash.
+macro_rules! curve {
+    ($curve:ty, $krate:ident, $hash:ty) => {
+        impl Curve for $curve {
+            fn digest(message: &[u8]) -> FieldBytes<Self> {
+                <$hash>::digest(message)
+            }
 
-    fn generator_sec1() -> Vec<u8> {
-        p256::AffinePoint::GENERATOR
-            .to_sec1_point(false)
-            .as_bytes()
-            .to_vec()
-    }
+            fn generator_sec1() -> Vec<u8> {
+                $krate::AffinePoint::GENERATOR
+                    .to_sec1_point(false)
+                    .as_bytes()
+                    .to_vec()
+            }
 
-    fn generator_table() -> Option<&'static [Affine<Self>; GEN_TABLE]> {
-        static TABLE: OnceLock<Option<[Affine<p256::NistP256>; GEN_TABLE]>> = OnceLock::new();
-        TABLE
-            .get_or_init(|| odd_multiples(&Affine::from_sec1(&Self::generator_sec1())?))
-            .as_ref()
-    }
+            fn generator_table() -> Option<&'static [Affine<Self>; GEN_TABLE]> {
+                static TABLE: OnceLock<Option<[Affine<$curve>; GEN_TABLE]>> = OnceLock::new();
+                TABLE
+                    .get_or_init(|| odd_multiples(&Affine::from_sec1(&Self::generator_sec1())?))
+                    .as_ref()
+            }
+        }
+    };
 }
 
-impl Curve for p384::NistP384 {
-    fn digest(message: &[u8]) -> FieldBytes<Self> {
-        sha2::Sha384::digest(message)
-    }
-
-    fn generator_sec1() -> Vec<u8> {
-        p384::AffinePoint::GENERATOR
-            .to_sec1_point(false)
-            .as_bytes()
-            .to_vec()
-    }
-
-    fn generator_table() -> Option<&'static [Affine<Self>; GEN_TABLE]> {
-        static TABLE: OnceLock<Option<[Affine<p384::NistP384>; GEN_TABLE]>> = OnceLock::new();
-        TABLE
-            .get_or_init(|| odd_multiples(&Affine::from_sec1(&Self::generator_sec1())?))
-            .as_ref()
-    }
-}
+curve!(p256::NistP256, p256, sha2::Sha256);
+curve!(p384::NistP384, p384, sha2::Sha384);
 
 /// An element of the curve's base field.
 type Fe<C> = <C as FieldArithmetic>::FieldElement;
