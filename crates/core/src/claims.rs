@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::alg::Algorithm;
 use crate::error::{Error, Expected, Part};
 use crate::json::{Checked, DepthSkip, MAX_DEPTH, Members, Name, Shape, skip};
+use crate::scan::{Scalar, Scan};
 use crate::time::UnixTime;
 
 /// The member of `events` that makes a JWT a back-channel logout token.
@@ -43,7 +44,7 @@ pub enum LogoutScope<'a> {
 pub struct LogoutToken {
     /// The claims' JSON text: the strings below and the maps of
     /// [`Extras`] are read from it.
-    pub(crate) claims: Box<str>,
+    pub(crate) claims: String,
     pub(crate) issuer: Text,
     pub(crate) audiences: Vec<String>,
     pub(crate) subject: Option<Text>,
@@ -303,9 +304,15 @@ impl<'de> Claims<'de> {
     /// JSON type as it streams past. Wrong types are errors, never silently
     /// ignored; duplicate names are refused; unregistered claims are
     /// checked, and kept as text for [`LogoutToken::other_claims`].
-    pub(crate) fn parse(bytes: &'de [u8]) -> Result<Self, Error> {
-        let mut m = ClaimMembers::default();
-        let text = crate::json::parse_members(bytes, Part::Claims, &mut m)?;
+    pub(crate) fn parse(text: &'de str) -> Result<Self, Error> {
+        let m = match ClaimMembers::scan(text) {
+            Some(m) => m,
+            None => {
+                let mut m = ClaimMembers::default();
+                crate::json::parse_members_str(text, Part::Claims, &mut m)?;
+                m
+            }
+        };
         let extras = Extras {
             any: m.keep_text || m.azp.is_some(),
             maps: OnceLock::new(),
@@ -332,10 +339,14 @@ const REGISTERED: [&str; 11] = [
     "iss", "aud", "azp", "iat", "exp", "nbf", "jti", "sub", "sid", "events", "nonce",
 ];
 
+/// The index of `aud` in [`REGISTERED`].
+const AUD: usize = 1;
 /// The index of `azp` in [`REGISTERED`].
 const AZP: usize = 2;
 /// The index of `events` in [`REGISTERED`].
 const EVENTS: usize = 9;
+/// The index of `nonce` in [`REGISTERED`].
+const NONCE: usize = 10;
 
 /// The index of a registered claim in [`REGISTERED`].
 fn registered_index(name: &str) -> Option<usize> {
@@ -387,42 +398,146 @@ impl<'de> Members<'de> for ClaimMembers<'de> {
             let value: Checked = access.next_value()?;
             return Ok(self.other_claim(name.0, value));
         };
-        let name: &'static str = REGISTERED.get(index).copied().unwrap_or_default();
-        let bit = 1u16 << index;
-        if self.seen & bit != 0 {
-            return Ok(Err(Error::DuplicateMember {
-                part: Part::Claims,
-                name: name.to_owned(),
-            }));
-        }
-        self.seen |= bit;
+        let name = match self.mark(index) {
+            Ok(name) => name,
+            Err(e) => return Ok(Err(e)),
+        };
         // Each registered claim is read straight into its type: strings
         // borrowed from the input until kept, nothing built for a value of
         // the wrong type but the error.
-        Ok(match name {
-            "aud" => access
+        Ok(match index {
+            AUD => access
                 .next_value::<Shape<'de>>()
                 .map(|v| audiences(v).map(|aud| self.aud = Some(aud)))?,
-            "events" => access.next_value::<Events>().map(|v| {
+            EVENTS => access.next_value::<Events>().map(|v| {
                 logout_event(v).map(|non_empty| {
                     self.event = true;
                     self.keep_text |= non_empty;
                 })
             })?,
-            "nonce" => {
+            NONCE => {
                 skip(access)?;
                 self.nonce = true;
                 Ok(())
             }
             _ => {
                 let value = access.next_value::<Shape<'de>>()?;
-                self.scalar(name, value)
+                self.scalar(index, name, value)
             }
         })
     }
 }
 
 impl<'de> ClaimMembers<'de> {
+    /// Marks the registered claim `index` as seen, refusing a second one;
+    /// returns its name.
+    fn mark(&mut self, index: usize) -> Result<&'static str, Error> {
+        let name: &'static str = REGISTERED.get(index).copied().unwrap_or_default();
+        let bit = 1u16 << index;
+        if self.seen & bit != 0 {
+            return Err(Error::DuplicateMember {
+                part: Part::Claims,
+                name: name.to_owned(),
+            });
+        }
+        self.seen |= bit;
+        Ok(name)
+    }
+
+    /// Reads a claims object of plain JSON (see [`crate::scan`]) as the
+    /// serde_json visitor would. `None` when the text is not plain or any
+    /// check fails: the caller reads it again with serde_json, which then
+    /// gives the specific error.
+    fn scan(text: &'de str) -> Option<Self> {
+        let mut m = ClaimMembers::default();
+        let mut s = Scan::new(text);
+        s.byte(b'{')?;
+        if s.byte(b'}').is_none() {
+            loop {
+                let name = s.string()?;
+                s.byte(b':')?;
+                m.scan_member(&mut s, name)?;
+                match s.next_byte()? {
+                    b',' => {}
+                    b'}' => break,
+                    _ => return None,
+                }
+            }
+        }
+        s.end()?;
+        Some(m)
+    }
+
+    fn scan_member(&mut self, s: &mut Scan<'de>, name: &'de str) -> Option<()> {
+        let Some(index) = registered_index(name) else {
+            // An unregistered claim: a scalar, or an array of scalars.
+            let value = match s.peek()? {
+                b'[' => Checked {
+                    depth: 1,
+                    object: false,
+                    non_empty: s.array(|_| {})?,
+                },
+                b'{' => Checked {
+                    depth: 1,
+                    object: true,
+                    non_empty: s.flat_object()?,
+                },
+                _ => {
+                    s.scalar()?;
+                    Checked::SCALAR
+                }
+            };
+            return self.other_claim(Cow::Borrowed(name), value).ok();
+        };
+        let name = self.mark(index).ok()?;
+        match index {
+            AUD => {
+                let shape = if s.peek()? == b'[' {
+                    let mut strings = Vec::new();
+                    let mut only_strings = true;
+                    s.array(|item| match item {
+                        Scalar::Str(v) if only_strings => strings.push(v.to_owned()),
+                        _ => only_strings = false,
+                    })?;
+                    if !only_strings {
+                        return None;
+                    }
+                    Shape::Strings(strings)
+                } else {
+                    Shape::Str(Cow::Borrowed(s.string()?))
+                };
+                self.aud = Some(audiences(shape).ok()?);
+            }
+            EVENTS => {
+                // Exactly `{"<the logout event>": {...}}`, the event's
+                // members plain scalars (Keycloak's `revoke_offline_access`).
+                s.byte(b'{')?;
+                if s.string()? != LOGOUT_EVENT {
+                    return None;
+                }
+                s.byte(b':')?;
+                let non_empty = s.flat_object()?;
+                s.byte(b'}')?;
+                self.event = true;
+                self.keep_text |= non_empty;
+            }
+            NONCE => {
+                s.scalar()?;
+                self.nonce = true;
+            }
+            _ => {
+                let shape = match s.scalar()? {
+                    Scalar::Str(v) => Shape::Str(Cow::Borrowed(v)),
+                    #[allow(clippy::cast_precision_loss)] // as serde_json's `as_f64`; 18 digits
+                    Scalar::Int(n) => Shape::Number(n as f64),
+                    Scalar::Literal => Shape::Other,
+                };
+                self.scalar(index, name, shape).ok()?;
+            }
+        }
+        Some(())
+    }
+
     /// An unregistered claim, checked as when it was built into the map:
     /// nesting first, then the name.
     fn other_claim(&mut self, name: Cow<'de, str>, value: Checked) -> Result<(), Error> {
@@ -442,15 +557,16 @@ impl<'de> ClaimMembers<'de> {
         Ok(())
     }
 
-    fn scalar(&mut self, name: &'static str, value: Shape<'de>) -> Result<(), Error> {
-        match name {
-            "iss" => self.iss = Some(string(value, name)?),
-            "azp" => self.azp = Some(string(value, name)?),
-            "jti" => self.jti = Some(non_empty(string(value, name)?, name)?),
-            "sub" => self.sub = Some(non_empty(string(value, name)?, name)?),
-            "sid" => self.sid = Some(non_empty(string(value, name)?, name)?),
-            "iat" => self.iat = Some(numeric_date(&value, name)?),
-            "exp" => self.exp = Some(numeric_date(&value, name)?),
+    /// A registered string or date claim, by its index in [`REGISTERED`].
+    fn scalar(&mut self, index: usize, name: &'static str, value: Shape<'de>) -> Result<(), Error> {
+        match index {
+            0 => self.iss = Some(string(value, name)?),
+            AZP => self.azp = Some(string(value, name)?),
+            6 => self.jti = Some(non_empty(string(value, name)?, name)?),
+            7 => self.sub = Some(non_empty(string(value, name)?, name)?),
+            8 => self.sid = Some(non_empty(string(value, name)?, name)?),
+            3 => self.iat = Some(numeric_date(&value, name)?),
+            4 => self.exp = Some(numeric_date(&value, name)?),
             _ => self.nbf = Some(numeric_date(&value, name)?),
         }
         Ok(())
@@ -677,5 +793,122 @@ mod tests {
         let t = Text::new(Cow::Owned("bcd".to_owned()), text);
         assert!(matches!(t, Text::Own(_)));
         assert_eq!(t.get(text), "bcd");
+    }
+
+    /// Everything the members reader leaves for [`Claims::parse`].
+    fn summary(m: &ClaimMembers<'_>) -> String {
+        let mut names: Vec<&str> = m.other.few.iter().flatten().map(|n| &**n).collect();
+        names.extend(m.other.many.iter().map(|n| &**n));
+        format!(
+            "seen {} iss {:?} aud {:?} azp {:?} iat {:?} exp {:?} nbf {:?} jti {:?} sub {:?} \
+             sid {:?} event {} nonce {} other {names:?} keep {}",
+            m.seen,
+            m.iss,
+            m.aud,
+            m.azp,
+            m.iat.map(UnixTime::as_secs),
+            m.exp.map(UnixTime::as_secs),
+            m.nbf.map(UnixTime::as_secs),
+            m.jti,
+            m.sub,
+            m.sid,
+            m.event,
+            m.nonce,
+            m.keep_text
+        )
+    }
+
+    /// The serde_json reading: the answer, or the error.
+    fn by_serde(text: &str) -> Result<String, Error> {
+        let mut m = ClaimMembers::default();
+        crate::json::parse_members_str(text, Part::Claims, &mut m).map(|_| summary(&m))
+    }
+
+    /// Whether the fast reader agrees with serde_json on `text`: when it
+    /// answers, serde_json accepts the text and reads the same members.
+    fn agrees(text: &str) -> Option<bool> {
+        let fast = ClaimMembers::scan(text)?;
+        match by_serde(text) {
+            Ok(slow) => {
+                assert_eq!(summary(&fast), slow, "{text}");
+                Some(true)
+            }
+            Err(e) => panic!("the fast reader accepted what serde_json refuses ({e}): {text}"),
+        }
+    }
+
+    const SEEDS: [&str; 7] = [
+        r#"{"iat":1700000000,"jti":"4f1c2a","iss":"https://kc.example/realms/r","aud":"app","sub":"u-1","typ":"Logout","sid":"s-1","events":{"http://schemas.openid.net/event/backchannel-logout":{"revoke_offline_access":true}},"exp":1700000600}"#,
+        r#" { "iss" : "https://op.example" , "aud" : [ "app" , "other" ] , "azp" : "app", "iat" : 1700000000 , "jti" : "j" , "sid" : "s" , "events" : { "http://schemas.openid.net/event/backchannel-logout" : { } } } "#,
+        r#"{"iss":"i","aud":["a"],"iat":0,"exp":18,"nbf":1,"jti":"j","sub":"s","events":{"http://schemas.openid.net/event/backchannel-logout":{}},"x":[1,"a",null],"y":{"k":false,"k":1},"z":{}}"#,
+        r#"{"iss":"i\u0073","aud":"a","iat":1.5e9,"jti":"j","sub":"\"","events":{"http://schemas.openid.net/event/backchannel-logout":{"a":{"b":[]}}}}"#,
+        r#"{"iss":"i","aud":"a","iat":-1,"jti":"j","sub":"s","nonce":"n","events":{"http://schemas.openid.net/event/backchannel-logout":{},"other":{"deep":[[1]]}}}"#,
+        r#"{"iss":"i","iss":"j","aud":[],"iat":1,"jti":"","sid":"s","events":[],"t":true,"t":false}"#,
+        r#"{"$serde_json::private::RawValue":"{}","iss":"i","aud":"a","iat":01,"jti":"j","events":{"http://schemas.openid.net/event/backchannel-logout":{"$serde_json::private::RawValue":"[1]"}}}"#,
+    ];
+
+    #[test]
+    fn the_fast_reader_reads_plain_tokens() {
+        // The plain seeds are read fast, and as serde_json reads them.
+        for seed in SEEDS.iter().take(3) {
+            assert_eq!(agrees(seed), Some(true), "{seed}");
+        }
+        // The others have escapes, fractions, minus signs, nesting,
+        // duplicates, a leading zero or raw-value markers: left to serde_json.
+        for seed in SEEDS.iter().skip(3) {
+            assert!(ClaimMembers::scan(seed).is_none(), "{seed}");
+        }
+    }
+
+    #[test]
+    fn the_fast_reader_never_disagrees_with_serde_json() {
+        const ALPHABET: [&str; 24] = [
+            "\"", "\\", "{", "}", "[", "]", ",", ":", " ", "0", "1", "9", "-", ".", "e", "t", "n",
+            "\u{1}", "\u{1f}", "a", "é", "\u{7f}", "\n", "u",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        let (mut fast, mut total) = (0, 0);
+        for round in 0..100_000 {
+            // Mostly the plain seeds, so that many mangled texts stay plain.
+            let pick = if round % 4 == 3 {
+                3 + round / 4 % 4
+            } else {
+                round % 3
+            };
+            let seed = SEEDS.get(pick).copied().unwrap_or_default();
+            let mut chars: Vec<char> = seed.chars().collect();
+            for _ in 0..=next(3) {
+                let at = next(chars.len() + 1);
+                match next(4) {
+                    0 if at < chars.len() => {
+                        chars.remove(at);
+                    }
+                    1 if at < chars.len() => {
+                        let end = (at + 1 + next(12)).min(chars.len());
+                        let piece: Vec<char> = chars.get(at..end).unwrap_or_default().to_vec();
+                        let to = next(chars.len() + 1);
+                        chars.splice(to..to, piece);
+                    }
+                    _ => {
+                        let token = ALPHABET.get(next(ALPHABET.len())).copied().unwrap_or(" ");
+                        chars.splice(at..at, token.chars());
+                    }
+                }
+            }
+            let text: String = chars.into_iter().collect();
+            total += 1;
+            if agrees(&text) == Some(true) {
+                fast += 1;
+            }
+        }
+        // Enough of the mangled texts stay plain for the comparison to mean
+        // something.
+        assert!(fast > total / 20, "{fast} of {total} read fast");
     }
 }

@@ -67,6 +67,15 @@ pub(crate) fn parse_members<'de, M: Members<'de>>(
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(Error::NotJsonObject { part });
     };
+    parse_members_str(text, part, sink)
+}
+
+/// [`parse_members`] on text already known to be UTF-8.
+pub(crate) fn parse_members_str<'de, M: Members<'de>>(
+    text: &'de str,
+    part: Part,
+    sink: &mut M,
+) -> Result<&'de str, Error> {
     let mut failure = None;
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = ObjectSeed {
@@ -286,7 +295,7 @@ pub(crate) struct Checked {
 }
 
 impl Checked {
-    const SCALAR: Checked = Checked {
+    pub(crate) const SCALAR: Checked = Checked {
         depth: 0,
         object: false,
         non_empty: false,
@@ -294,7 +303,7 @@ impl Checked {
 }
 
 /// The member name serde_json's `Value` reads as "raw JSON text follows".
-const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+pub(crate) const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
 impl<'de> serde::Deserialize<'de> for Checked {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -63,6 +63,7 @@ pub mod jws;
 pub mod receive;
 pub mod request;
 pub mod response;
+mod scan;
 pub mod store;
 pub mod time;
 pub mod validate;

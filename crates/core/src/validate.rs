@@ -8,8 +8,7 @@ use crate::claims::{Claims, LogoutToken, Text};
 use crate::error::{ConfigError, Error, Part, truncated};
 use crate::jwk::KeySet;
 use crate::jws::{
-    CLAIMS_STACK, Compact, Header, HeaderBuf, HeaderRef, SegmentBuf, decode_segment, parse_header,
-    read_header,
+    Compact, Header, HeaderBuf, HeaderMemo, HeaderRef, decode_segment, parse_header, read_header,
 };
 use crate::time::UnixTime;
 
@@ -181,7 +180,10 @@ impl ValidatorBuilder {
         if self.max_token_size == 0 {
             return Err(ConfigError::ZeroMaxTokenSize);
         }
-        Ok(Validator { config: self })
+        Ok(Validator {
+            config: self,
+            memo: HeaderMemo::default(),
+        })
     }
 }
 
@@ -206,6 +208,9 @@ impl ValidatorBuilder {
 #[derive(Debug, Clone)]
 pub struct Validator {
     config: ValidatorBuilder,
+    /// The headers of tokens already verified, so the same header segment
+    /// is not decoded and parsed again (the only state that changes).
+    memo: HeaderMemo,
 }
 
 impl Validator {
@@ -290,13 +295,31 @@ impl Validator {
             });
         }
         let compact = Compact::split(token)?;
-        let mut header_buf = HeaderBuf::new();
-        let header = read_header(compact.header, &mut header_buf)?;
+        let mut header_buf;
+        let (header, remembered) = match self.memo.get(compact.header) {
+            Some(header) => (header, true),
+            None => {
+                header_buf = HeaderBuf::new();
+                (read_header(compact.header, &mut header_buf)?, false)
+            }
+        };
         self.check_header(&header)?;
         verify_signature(&header, &compact, keys)?;
-        let mut payload_buf = SegmentBuf::<CLAIMS_STACK>::new();
-        let claims = Claims::parse(payload_buf.decode(compact.payload, Part::Claims)?)?;
-        self.check_claims(claims, header.alg, header.kid.map(Into::into), now)
+        if !remembered {
+            self.memo.remember(compact.header, &header);
+        }
+        // The claims are decoded straight into the text the token keeps.
+        let text = decode_segment(compact.payload, Part::Claims)?;
+        let text =
+            String::from_utf8(text).map_err(|_| Error::NotJsonObject { part: Part::Claims })?;
+        let mut token = self.check_claims(
+            Claims::parse(&text)?,
+            header.alg,
+            header.kid.map(Into::into),
+            now,
+        )?;
+        token.claims = text;
+        Ok(token)
     }
 
     fn check_header(&self, header: &HeaderRef<'_>) -> Result<(), Error> {
@@ -382,7 +405,8 @@ impl Validator {
         });
         let text = claims.text;
         Ok(LogoutToken {
-            claims: text.into(),
+            // The caller moves the text in: the spans below index it.
+            claims: String::new(),
             issuer: Text::new(claims.iss, text),
             audiences: claims.aud,
             subject: claims.sub.map(|s| Text::new(s, text)),
@@ -407,23 +431,46 @@ fn verify_signature(
     compact: &Compact<'_>,
     keys: &KeySet,
 ) -> Result<(), Error> {
-    // Room for any decoding of the longest segment accepted.
-    let mut buf = [0u8; MAX_SIGNATURE + 3];
-    let signature = if compact.signature.len() > (MAX_SIGNATURE * 4).div_ceil(3) {
+    let segment = compact.signature;
+    let verify = |signature: &[u8]| {
+        keys.verify_signature(
+            header.alg,
+            header.kid.as_deref(),
+            compact.signing_input,
+            signature,
+        )
+        .map(|_| ())
+    };
+    if segment.len() <= SHORT_SIGNATURE_SEGMENT {
+        // HMAC, ECDSA and EdDSA signatures: a small buffer to clear.
+        decoded_in::<{ SHORT_SIGNATURE + 3 }, _>(segment, verify)
+    } else if segment.len() <= (MAX_SIGNATURE * 4).div_ceil(3) {
+        // Room for any decoding of the longest segment accepted.
+        decoded_in::<{ MAX_SIGNATURE + 3 }, _>(segment, verify)
+    } else {
         // Longer than any signature we verify: select the key first so an
         // unknown kid still reads as such, then refuse.
-        &[][..]
-    } else {
-        crate::jws::decode_segment_into(compact.signature, &mut buf, Part::Signature)?
-    };
-    keys.verify_signature(
-        header.alg,
-        header.kid.as_deref(),
-        compact.signing_input,
-        signature,
-    )
-    .map(|_| ())
+        verify(&[])
+    }
 }
+
+/// Decodes the signature `segment` in an `N`-byte buffer and hands it to `f`.
+fn decoded_in<const N: usize, T>(
+    segment: &[u8],
+    f: impl FnOnce(&[u8]) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mut buf = [0u8; N];
+    f(crate::jws::decode_segment_into(
+        segment,
+        &mut buf,
+        Part::Signature,
+    )?)
+}
+
+/// The longest non-RSA signature: ES512's 132 bytes.
+const SHORT_SIGNATURE: usize = 132;
+/// The length of its base64url encoding.
+const SHORT_SIGNATURE_SEGMENT: usize = (SHORT_SIGNATURE * 4).div_ceil(3);
 
 /// Verifies the signature of a compact JWS with `keys`, allowing only
 /// `algorithms`, and returns the header and the decoded payload. No claim
