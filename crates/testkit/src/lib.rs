@@ -39,6 +39,13 @@ pub fn b64(bytes: &[u8]) -> String {
     Base64UrlUnpadded::encode_string(bytes)
 }
 
+/// Decodes base64url without padding; empty on malformed input (a test
+/// helper: the inputs are the tests' own).
+#[must_use]
+pub fn b64_decode(text: &str) -> Vec<u8> {
+    Base64UrlUnpadded::decode_vec(text).unwrap_or_default()
+}
+
 /// A random identifier of `bytes` random bytes, base64url-encoded.
 #[must_use]
 pub fn random_id(bytes: usize) -> String {
