@@ -24,7 +24,9 @@ use std::time::{Duration, Instant};
 use backchannel_logout::{Algorithm, KeySet, verify_compact};
 #[cfg(feature = "aws-lc")]
 use backchannel_logout_benches::floor::AwsLc;
-use backchannel_logout_benches::floor::{CrateEcdsa, Ed25519Strict, P256v13, P384v13, RustCrypto};
+use backchannel_logout_benches::floor::{
+    CrateEcdsa, CrateRsa, Ed25519Strict, P256v13, P384v13, RustCrypto,
+};
 use backchannel_logout_benches::peers::{Backend, Jsonwebtoken, JwtSimple};
 use backchannel_logout_benches::{ALGORITHMS, Fixture, OURS_BACKEND};
 
@@ -129,8 +131,9 @@ fn floor(f: &Fixture) -> Contender<'_> {
     verifying("raw", f, move |m, s| raw.verify(m, s))
 }
 
-/// The variants measured beside the floor: `p256`/`p384`'s own `verify`
-/// (0.14, and 0.13 as jsonwebtoken uses it), or ed25519-dalek's
+/// The variants measured beside the floor: `rsa`'s own `verify`,
+/// `p256`/`p384`'s own `verify` (0.14, and 0.13 as jsonwebtoken uses it),
+/// or ed25519-dalek's
 /// `verify_strict` (RustCrypto build only).
 fn variants(f: &Fixture) -> Vec<(Contender<'_>, &'static str)> {
     if OURS_BACKEND != "rustcrypto" {
@@ -162,6 +165,13 @@ fn variants(f: &Fixture) -> Vec<(Contender<'_>, &'static str)> {
                     "p384 0.13 `verify` ÷ the core's",
                 ),
             ]
+        }
+        Algorithm::RS256 | Algorithm::PS256 => {
+            let v = CrateRsa::new(f);
+            vec![(
+                verifying(VARIANTS[0], f, move |m, s| v.verify(m, s)),
+                "rsa 0.10 `verify` ÷ the core's",
+            )]
         }
         Algorithm::EdDSA => {
             let v = Ed25519Strict::new(f);

@@ -9,14 +9,17 @@ use sha2::Sha256;
 use signature::Verifier;
 
 use crate::Fixture;
+use crate::rsa_verify::{RsaPublic, Scheme};
 
 /// The verification with the RustCrypto crates the core uses (same
 /// versions, same calls).
 pub enum RustCrypto {
-    /// RSASSA-PKCS1-v1_5 with SHA-256 (`rsa`).
-    Rs256(pkcs1v15::VerifyingKey<Sha256>),
-    /// RSASSA-PSS with SHA-256, salt length 32 (`rsa`).
-    Ps256(pss::VerifyingKey<Sha256>),
+    /// RSASSA-PKCS1-v1_5 with SHA-256: the core's own verification over
+    /// the `rsa` key and `crypto-bigint`'s Montgomery form
+    /// (`crates/core/src/rsa_verify.rs`, compiled into this crate).
+    Rs256(CoreRsa),
+    /// RSASSA-PSS with SHA-256, salt length 32: the same.
+    Ps256(CoreRsa),
     /// ECDSA P-256: the core's own double-and-add over `p256` 0.14's field
     /// and scalars (`crates/core/src/ec.rs`, compiled into this crate).
     Es256(CoreP256),
@@ -39,16 +42,9 @@ impl RustCrypto {
     #[must_use]
     #[allow(clippy::expect_used)]
     pub fn new(f: &Fixture) -> Self {
-        let rsa = || {
-            rsa::PublicKey::new(
-                BoxedUint::from_be_slice_vartime(&f.jwk_bytes("n")),
-                BoxedUint::from_be_slice_vartime(&f.jwk_bytes("e")),
-            )
-            .expect("an RSA key")
-        };
         let verifier = match f.alg {
-            Algorithm::RS256 => RustCrypto::Rs256(pkcs1v15::VerifyingKey::new(rsa())),
-            Algorithm::PS256 => RustCrypto::Ps256(pss::VerifyingKey::new_with_salt_len(rsa(), 32)),
+            Algorithm::RS256 => RustCrypto::Rs256(CoreRsa::new(f)),
+            Algorithm::PS256 => RustCrypto::Ps256(CoreRsa::new(f)),
             Algorithm::ES256 => RustCrypto::Es256(CoreP256(
                 crate::ec::EcdsaKey::from_sec1(&f.sec1_point()).expect("a P-256 key"),
             )),
@@ -73,11 +69,8 @@ impl RustCrypto {
     #[must_use]
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
-            RustCrypto::Rs256(k) => pkcs1v15::Signature::try_from(signature)
-                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
-            RustCrypto::Ps256(k) => {
-                pss::Signature::try_from(signature).is_ok_and(|sig| k.verify(message, &sig).is_ok())
-            }
+            RustCrypto::Rs256(k) => k.0.verify(Scheme::Pkcs1Sha256, message, signature),
+            RustCrypto::Ps256(k) => k.0.verify(Scheme::PssSha256, message, signature),
             RustCrypto::Es256(k) => k.0.verify(message, signature),
             RustCrypto::Es384(k) => k.0.verify(message, signature),
             RustCrypto::EdDsa(k) => ed25519_dalek::Signature::from_slice(signature)
@@ -86,6 +79,63 @@ impl RustCrypto {
                 let mut mac = Hmac::<Sha256>::clone(keyed);
                 mac.update(message);
                 mac.verify_slice(signature).is_ok()
+            }
+        }
+    }
+}
+
+/// An RSA key of the core's RSA verification.
+pub struct CoreRsa(RsaPublic);
+
+impl CoreRsa {
+    #[allow(clippy::expect_used)]
+    fn new(f: &Fixture) -> Self {
+        CoreRsa(
+            RsaPublic::new(&f.jwk_bytes("n"), &f.jwk_bytes("e"), 2048..=8192).expect("an RSA key"),
+        )
+    }
+}
+
+/// RS256/PS256 with the `rsa` crate's own `verify` (0.10; the core's floor
+/// before it did the public exponentiation itself).
+pub enum CrateRsa {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    Rs256(pkcs1v15::VerifyingKey<Sha256>),
+    /// RSASSA-PSS with SHA-256, salt length 32.
+    Ps256(pss::VerifyingKey<Sha256>),
+}
+
+impl CrateRsa {
+    /// The verifier for an RS256 or PS256 fixture.
+    ///
+    /// # Panics
+    ///
+    /// If the fixture is not RS256/PS256, or the verifier refuses it.
+    #[must_use]
+    #[allow(clippy::expect_used, clippy::panic)]
+    pub fn new(f: &Fixture) -> Self {
+        let key = rsa::PublicKey::new(
+            BoxedUint::from_be_slice_vartime(&f.jwk_bytes("n")),
+            BoxedUint::from_be_slice_vartime(&f.jwk_bytes("e")),
+        )
+        .expect("an RSA key");
+        let verifier = match f.alg {
+            Algorithm::RS256 => CrateRsa::Rs256(pkcs1v15::VerifyingKey::new(key)),
+            Algorithm::PS256 => CrateRsa::Ps256(pss::VerifyingKey::new_with_salt_len(key, 32)),
+            other => panic!("not an RSA fixture: {other:?}"),
+        };
+        assert!(verifier.verify(&f.signing_input, &f.signature));
+        verifier
+    }
+
+    /// Verifies `signature` over `message`.
+    #[must_use]
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            CrateRsa::Rs256(k) => pkcs1v15::Signature::try_from(signature)
+                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
+            CrateRsa::Ps256(k) => {
+                pss::Signature::try_from(signature).is_ok_and(|sig| k.verify(message, &sig).is_ok())
             }
         }
     }

@@ -76,11 +76,16 @@ fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
 }
 
 /// What each measured implementation is called in the tables.
-const ROWS: [(&str, &str, &str); 12] = [
+const ROWS: [(&str, &str, &str); 13] = [
     (
         "validate",
         "raw-rustcrypto",
         "raw verify, RustCrypto (floor)",
+    ),
+    (
+        "validate",
+        "raw-rustcrypto-rsa-crate",
+        "raw verify, the `rsa` 0.10 crate's own `verify`",
     ),
     (
         "validate",

@@ -302,10 +302,21 @@ struct RsaVerifiers(std::sync::OnceLock<Option<Box<crate::rsa_verify::RsaPublic>
 #[cfg(not(feature = "aws-lc-rs"))]
 impl RsaVerifiers {
     fn verify(&self, n: &[u8], e: &[u8], alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        use crate::rsa_verify::{RsaPublic, Scheme};
+        let scheme = match alg {
+            Algorithm::RS256 => Scheme::Pkcs1Sha256,
+            Algorithm::RS384 => Scheme::Pkcs1Sha384,
+            Algorithm::RS512 => Scheme::Pkcs1Sha512,
+            Algorithm::PS256 => Scheme::PssSha256,
+            Algorithm::PS384 => Scheme::PssSha384,
+            Algorithm::PS512 => Scheme::PssSha512,
+            _ => return false,
+        };
+        let bits = crate::jwk::RSA_MIN_BITS..=crate::jwk::RSA_MAX_BITS;
         self.0
-            .get_or_init(|| crate::rsa_verify::RsaPublic::new(n, e).map(Box::new))
+            .get_or_init(|| RsaPublic::new(n, e, bits).map(Box::new))
             .as_ref()
-            .is_some_and(|k| k.verify(alg, message, signature))
+            .is_some_and(|k| k.verify(scheme, message, signature))
     }
 }
 

@@ -25,7 +25,22 @@ use rsa::traits::PublicKeyParts;
 use sha2::digest::{Digest, FixedOutputReset};
 use sha2::{Sha256, Sha384, Sha512};
 
-use crate::alg::Algorithm;
+/// An RSA signature scheme of JWS (RFC 7518 §3.3, §3.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RS256).
+    Pkcs1Sha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384 (RS384).
+    Pkcs1Sha384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512 (RS512).
+    Pkcs1Sha512,
+    /// RSASSA-PSS with SHA-256, MGF1-SHA-256, 32-byte salt (PS256).
+    PssSha256,
+    /// RSASSA-PSS with SHA-384, MGF1-SHA-384, 48-byte salt (PS384).
+    PssSha384,
+    /// RSASSA-PSS with SHA-512, MGF1-SHA-512, 64-byte salt (PS512).
+    PssSha512,
+}
 
 /// A parsed RSA public key with the exponent as a number.
 #[derive(Clone)]
@@ -49,34 +64,33 @@ const SHA512_PREFIX: [u8; 19] = [
 ];
 
 impl RsaPublic {
-    /// Parses a modulus and an exponent (big-endian) into a key, within the
-    /// sizes the key set accepts.
-    pub(crate) fn new(n: &[u8], e: &[u8]) -> Option<Self> {
+    /// Parses a modulus and an exponent (big-endian) into a key with a
+    /// modulus of `bits` bits.
+    pub(crate) fn new(n: &[u8], e: &[u8], bits: std::ops::RangeInclusive<usize>) -> Option<Self> {
         let exponent = e.iter().try_fold(0u64, |acc, b| {
             acc.checked_mul(256).map(|a| a | u64::from(*b))
         })?;
         let key = rsa::PublicKey::new_with_size_limits(
             BoxedUint::from_be_slice_vartime(n),
             BoxedUint::from_be_slice_vartime(e),
-            crate::jwk::RSA_MIN_BITS..=crate::jwk::RSA_MAX_BITS,
+            bits,
         )
         .ok()?;
         Some(RsaPublic { key, e: exponent })
     }
 
-    /// Verifies `signature` over `message` with an RSA algorithm.
-    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+    /// Verifies `signature` over `message` with `scheme`.
+    pub(crate) fn verify(&self, scheme: Scheme, message: &[u8], signature: &[u8]) -> bool {
         let Some(em) = self.encrypt(signature) else {
             return false;
         };
-        match alg {
-            Algorithm::RS256 => pkcs1v15(&em, &SHA256_PREFIX, &Sha256::digest(message)),
-            Algorithm::RS384 => pkcs1v15(&em, &SHA384_PREFIX, &Sha384::digest(message)),
-            Algorithm::RS512 => pkcs1v15(&em, &SHA512_PREFIX, &Sha512::digest(message)),
-            Algorithm::PS256 => pss::<Sha256>(&em, self.mod_bits(), message),
-            Algorithm::PS384 => pss::<Sha384>(&em, self.mod_bits(), message),
-            Algorithm::PS512 => pss::<Sha512>(&em, self.mod_bits(), message),
-            _ => false,
+        match scheme {
+            Scheme::Pkcs1Sha256 => pkcs1v15(&em, &SHA256_PREFIX, &Sha256::digest(message)),
+            Scheme::Pkcs1Sha384 => pkcs1v15(&em, &SHA384_PREFIX, &Sha384::digest(message)),
+            Scheme::Pkcs1Sha512 => pkcs1v15(&em, &SHA512_PREFIX, &Sha512::digest(message)),
+            Scheme::PssSha256 => pss::<Sha256>(&em, self.mod_bits(), message),
+            Scheme::PssSha384 => pss::<Sha384>(&em, self.mod_bits(), message),
+            Scheme::PssSha512 => pss::<Sha512>(&em, self.mod_bits(), message),
         }
     }
 
