@@ -1,6 +1,6 @@
-//! RSA signature verification (RFC 8017 §8.1.2 and §8.2.2) on the `rsa`
-//! crate's key and `crypto-bigint`'s Montgomery arithmetic, with the public
-//! exponentiation done by plain square-and-multiply.
+//! RSA signature verification (RFC 8017 §8.1.2 and §8.2.2) on
+//! `crypto-bigint`'s Montgomery arithmetic (the arithmetic under the `rsa`
+//! crate), with the public exponentiation done by plain square-and-multiply.
 //!
 //! `rsa` 0.10 raises the signature to `e` with `crypto-bigint`'s windowed,
 //! constant-time exponentiation, built for secret exponents: for `e` =
@@ -8,8 +8,11 @@
 //! 20 times and multiplies 5 times, selecting each factor by scanning the
 //! whole table. The exponent of a verification is public, so this module
 //! squares 16 times and multiplies once, on the same Montgomery form and
-//! the same multiplication. Nothing it handles is secret: the signature,
-//! the message and the key are all public, so nothing needs constant time.
+//! the same multiplication, and builds the key's Montgomery parameters with
+//! `crypto-bigint`'s variable-time constructor (the modulus is public). It
+//! keeps the `rsa` crate's key checks (odd modulus, size, exponent odd and
+//! in `3..2^33`). Nothing it handles is secret: the signature, the message
+//! and the key are all public, so nothing needs constant time.
 //!
 //! The encodings are checked as RFC 8017 writes them: for PKCS #1 v1.5 the
 //! recovered block must equal, byte for byte, the block built from the
@@ -19,9 +22,8 @@
 //! The Wycheproof vectors for 2048 to 8192-bit keys and every hash used
 //! here run in `tests/wycheproof.rs`.
 
-use crypto_bigint::modular::BoxedMontyForm;
-use rsa::BoxedUint;
-use rsa::traits::PublicKeyParts;
+use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
+use crypto_bigint::{BoxedUint, Odd};
 use sha2::digest::{Digest, FixedOutputReset};
 use sha2::{Sha256, Sha384, Sha512};
 
@@ -42,10 +44,16 @@ pub(crate) enum Scheme {
     PssSha512,
 }
 
-/// A parsed RSA public key with the exponent as a number.
+/// An RSA public key ready to verify: the modulus with its Montgomery
+/// parameters, and the exponent as a number.
 #[derive(Clone)]
 pub(crate) struct RsaPublic {
-    key: rsa::PublicKey,
+    n: BoxedUint,
+    params: BoxedMontyParams,
+    /// The modulus length in bytes (`k` of RFC 8017).
+    k: usize,
+    /// The modulus length in bits.
+    bits: usize,
     e: u64,
 }
 
@@ -64,19 +72,31 @@ const SHA512_PREFIX: [u8; 19] = [
 ];
 
 impl RsaPublic {
-    /// Parses a modulus and an exponent (big-endian) into a key with a
-    /// modulus of `bits` bits.
+    /// Parses a modulus and an exponent (big-endian) into a key: `None`
+    /// unless the modulus is odd and of `bits` bits, and the exponent odd,
+    /// at least 3 and below 2^33 (the bounds of the `rsa` crate and AWS-LC).
+    /// The Montgomery parameters are computed in variable time: the
+    /// modulus is public.
     pub(crate) fn new(n: &[u8], e: &[u8], bits: std::ops::RangeInclusive<usize>) -> Option<Self> {
         let exponent = e.iter().try_fold(0u64, |acc, b| {
             acc.checked_mul(256).map(|a| a | u64::from(*b))
         })?;
-        let key = rsa::PublicKey::new_with_size_limits(
-            BoxedUint::from_be_slice_vartime(n),
-            BoxedUint::from_be_slice_vartime(e),
-            bits,
-        )
-        .ok()?;
-        Some(RsaPublic { key, e: exponent })
+        if exponent < 3 || exponent >= 1 << 33 || exponent & 1 == 0 {
+            return None;
+        }
+        let n = BoxedUint::from_be_slice_vartime(n);
+        let mod_bits = n.bit_width_vartime() as usize;
+        if !bits.contains(&mod_bits) {
+            return None;
+        }
+        let odd = Option::<Odd<BoxedUint>>::from(Odd::new(n.clone()))?;
+        Some(RsaPublic {
+            params: BoxedMontyParams::new_vartime(odd),
+            k: mod_bits.div_ceil(8),
+            bits: mod_bits,
+            n,
+            e: exponent,
+        })
     }
 
     /// Verifies `signature` over `message` with `scheme`.
@@ -88,29 +108,25 @@ impl RsaPublic {
             Scheme::Pkcs1Sha256 => pkcs1v15(&em, &SHA256_PREFIX, &Sha256::digest(message)),
             Scheme::Pkcs1Sha384 => pkcs1v15(&em, &SHA384_PREFIX, &Sha384::digest(message)),
             Scheme::Pkcs1Sha512 => pkcs1v15(&em, &SHA512_PREFIX, &Sha512::digest(message)),
-            Scheme::PssSha256 => pss::<Sha256>(&em, self.mod_bits(), message),
-            Scheme::PssSha384 => pss::<Sha384>(&em, self.mod_bits(), message),
-            Scheme::PssSha512 => pss::<Sha512>(&em, self.mod_bits(), message),
+            Scheme::PssSha256 => pss::<Sha256>(&em, self.bits, message),
+            Scheme::PssSha384 => pss::<Sha384>(&em, self.bits, message),
+            Scheme::PssSha512 => pss::<Sha512>(&em, self.bits, message),
         }
-    }
-
-    fn mod_bits(&self) -> usize {
-        self.key.n().bit_width() as usize
     }
 
     /// RSAVP1 (§5.2.2) with I2OSP: `signature^e mod n` as `k` bytes, or
     /// `None` when the signature is not `k` bytes or not below `n` (§8.2.2
     /// step 1, §5.2.2 step 1).
     fn encrypt(&self, signature: &[u8]) -> Option<Vec<u8>> {
-        let k = self.key.size();
+        let k = self.k;
         if signature.len() != k {
             return None;
         }
-        let s = BoxedUint::from_be_slice(signature, self.key.n_bits_precision()).ok()?;
-        if s >= *self.key.n().as_ref() {
+        let s = BoxedUint::from_be_slice(signature, self.n.bits_precision()).ok()?;
+        if s >= self.n {
             return None;
         }
-        let base = BoxedMontyForm::new(s, self.key.n_params());
+        let base = BoxedMontyForm::new(s, &self.params);
         let mut acc = base.clone();
         // Left to right over the bits below the top one.
         for bit in (0..63 - self.e.leading_zeros()).rev() {
