@@ -81,7 +81,7 @@ impl RsaPublic {
         let exponent = e.iter().try_fold(0u64, |acc, b| {
             acc.checked_mul(256).map(|a| a | u64::from(*b))
         })?;
-        if exponent < 3 || exponent >= 1 << 33 || exponent & 1 == 0 {
+        if !(3..1 << 33).contains(&exponent) || exponent & 1 == 0 {
             return None;
         }
         let n = BoxedUint::from_be_slice_vartime(n);
