@@ -293,6 +293,37 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_checked_as_the_rsa_crate_checks_them() {
+        let mut n = vec![0xc5u8; 256];
+        n[255] = 0x01;
+        let bits = 2048..=8192;
+        let key = RsaPublic::new(&n, &[1, 0, 1], bits.clone()).unwrap();
+        assert_eq!((key.k, key.bits, key.e), (256, 2048, 65_537));
+        assert!(RsaPublic::new(&n, &[3], bits.clone()).is_some());
+        assert!(RsaPublic::new(&n, &[1, 0xff, 0xff, 0xff, 0xff], bits.clone()).is_some());
+        for e in [
+            &[1][..],
+            &[2],
+            &[1, 0, 0],
+            &[2, 0, 0, 0, 1],
+            &[1, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+        ] {
+            assert!(RsaPublic::new(&n, e, bits.clone()).is_none(), "e = {e:?}");
+        }
+        let mut even = n.clone();
+        even[255] = 0x02;
+        assert!(RsaPublic::new(&even, &[1, 0, 1], bits.clone()).is_none());
+        assert!(RsaPublic::new(&n[1..], &[1, 0, 1], bits.clone()).is_none());
+        assert!(RsaPublic::new(&[n.as_slice(); 5].concat(), &[1, 0, 1], bits).is_none());
+        // A signature must be exactly k bytes and below n.
+        assert!(key.encrypt(&n).is_none());
+        assert!(key.encrypt(&[0xff; 256]).is_none());
+        assert!(key.encrypt(&[1; 255]).is_none());
+        assert!(key.encrypt(&[1; 257]).is_none());
+        assert!(key.encrypt(&[1; 256]).is_some());
+    }
+
+    #[test]
     fn pkcs1v15_wants_the_exact_block() {
         let digest = Sha256::digest(b"m");
         let mut block = vec![0x00, 0x01];
