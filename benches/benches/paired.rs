@@ -107,6 +107,25 @@ fn verifying<'a>(
     })
 }
 
+/// The core's own verification, as compiled in the core, on the
+/// pre-decoded input: `KeySet::verify_signature` (the key looked up by
+/// `kid`, then verified). "ours" minus this is the validator's overhead
+/// without any difference in how the same crypto code was compiled into
+/// the benches' floor.
+#[allow(clippy::panic)]
+fn core_verifying(f: &Fixture) -> Contender<'_> {
+    let kid = Some(f.key.kid());
+    if f.keys
+        .verify_signature(f.alg, kid, &f.signing_input, &f.signature)
+        .is_err()
+    {
+        panic!("the fixture's key set refuses its own signature");
+    }
+    verifying("core-verify", f, move |m, s| {
+        f.keys.verify_signature(f.alg, kid, m, s).is_ok()
+    })
+}
+
 /// A validation of the compact token, as a contender.
 fn validating<'a, T, E>(
     name: &'static str,
@@ -216,6 +235,7 @@ fn main() {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut variant_lines = Vec::new();
+    let mut core_lines = Vec::new();
     // `--alg NAME` (repeatable) limits the run to those algorithms.
     let args: Vec<String> = std::env::args().collect();
     let only: Vec<&str> = args
@@ -240,6 +260,7 @@ fn main() {
             }),
             validating("jsonwebtoken", &f, |t| jwt.validate(t)),
             validating("jwt-simple", &f, |t| simple.validate(t)),
+            core_verifying(&f),
         ];
         let mut variant_labels = Vec::new();
         for (contender, label) in variants(&f) {
@@ -267,6 +288,14 @@ fn main() {
             summary(&ratio(&times("jsonwebtoken"), &ours)),
             summary(&ratio(&times("jwt-simple"), &ours)),
         );
+        let core = times("core-verify");
+        core_lines.push(format!(
+            "| {} | {} | {} | {} |",
+            alg.name(),
+            summary(&micros(&core)),
+            summary(&diff(&ours, &core)),
+            summary(&ratio(&core, &raw)),
+        ));
         for (name, label) in variant_labels {
             variant_lines.push(format!(
                 "| {} | {label} | {} |",
@@ -277,6 +306,14 @@ fn main() {
     }
     if only.is_empty() || only.contains(&"cold") {
         cold_path(batch, rounds);
+    }
+    if !core_lines.is_empty() {
+        println!(
+            "\n| alg | the core's `KeySet::verify_signature` µs | ours − it µs | it ÷ raw |\n|---|---:|---:|---:|"
+        );
+        for line in core_lines {
+            println!("{line}");
+        }
     }
     if !variant_lines.is_empty() {
         println!("\n| alg | raw verification, same run | ratio |\n|---|---|---:|");
