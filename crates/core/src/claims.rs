@@ -281,11 +281,9 @@ impl LogoutToken {
     }
 }
 
-/// The registered claims, type-checked, before the policy checks.
+/// The registered claims, type-checked, before the policy checks; the
+/// strings are borrowed from the claims text unless they had escapes.
 pub(crate) struct Claims<'de> {
-    /// The claims object's text; the strings are borrowed from it unless
-    /// they had escapes.
-    pub(crate) text: &'de str,
     pub(crate) iss: Cow<'de, str>,
     pub(crate) aud: Vec<String>,
     pub(crate) azp: Option<Cow<'de, str>>,
@@ -318,7 +316,6 @@ impl<'de> Claims<'de> {
             maps: OnceLock::new(),
         };
         Ok(Claims {
-            text,
             iss: required(m.iss, "iss")?,
             aud: required(m.aud, "aud")?,
             azp: m.azp,

@@ -312,14 +312,7 @@ impl Validator {
         let text = decode_segment(compact.payload, Part::Claims)?;
         let text =
             String::from_utf8(text).map_err(|_| Error::NotJsonObject { part: Part::Claims })?;
-        let mut token = self.check_claims(
-            Claims::parse(&text)?,
-            header.alg,
-            header.kid.map(Into::into),
-            now,
-        )?;
-        token.claims = text;
-        Ok(token)
+        self.check_claims(text, header.alg, header.kid.map(Into::into), now)
     }
 
     fn check_header(&self, header: &HeaderRef<'_>) -> Result<(), Error> {
@@ -336,13 +329,15 @@ impl Validator {
         Ok(())
     }
 
+    /// Reads and checks the claims `text`, which the token then keeps.
     fn check_claims(
         &self,
-        claims: Claims<'_>,
+        text: String,
         algorithm: Algorithm,
         kid: Option<String>,
         now: UnixTime,
     ) -> Result<LogoutToken, Error> {
+        let claims = Claims::parse(&text)?;
         let c = &self.config;
         if claims.iss != c.issuer.0 {
             return Err(Error::IssuerMismatch {
@@ -403,21 +398,20 @@ impl Validator {
         let until = claims.exp.map_or(oldest, |exp| {
             exp.as_secs().saturating_add(leeway).min(oldest)
         });
-        let text = claims.text;
         Ok(LogoutToken {
-            // The caller moves the text in: the spans below index it.
-            claims: String::new(),
-            issuer: Text::new(claims.iss, text),
+            // The spans index the text, which is moved in last.
+            issuer: Text::new(claims.iss, &text),
             audiences: claims.aud,
-            subject: claims.sub.map(|s| Text::new(s, text)),
-            session_id: claims.sid.map(|s| Text::new(s, text)),
+            subject: claims.sub.map(|s| Text::new(s, &text)),
+            session_id: claims.sid.map(|s| Text::new(s, &text)),
             issued_at: claims.iat,
             expires_at: claims.exp,
-            jti: Text::new(claims.jti, text),
+            jti: Text::new(claims.jti, &text),
             extras: claims.extras,
             algorithm,
             kid,
             remember_until: UnixTime::from_secs(until),
+            claims: text,
         })
     }
 }
