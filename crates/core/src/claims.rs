@@ -347,18 +347,22 @@ const NONCE: usize = 10;
 
 /// The index of a registered claim in [`REGISTERED`].
 fn registered_index(name: &str) -> Option<usize> {
-    Some(match name {
-        "iss" => 0,
-        "aud" => 1,
-        "azp" => 2,
-        "iat" => 3,
-        "exp" => 4,
-        "nbf" => 5,
-        "jti" => 6,
-        "sub" => 7,
-        "sid" => 8,
-        "events" => 9,
-        "nonce" => 10,
+    // By length first: most names have three letters.
+    Some(match *name.as_bytes() {
+        [a, b, c] => match [a, b, c] {
+            [b'i', b's', b's'] => 0,
+            [b'a', b'u', b'd'] => AUD,
+            [b'a', b'z', b'p'] => AZP,
+            [b'i', b'a', b't'] => 3,
+            [b'e', b'x', b'p'] => 4,
+            [b'n', b'b', b'f'] => 5,
+            [b'j', b't', b'i'] => 6,
+            [b's', b'u', b'b'] => 7,
+            [b's', b'i', b'd'] => 8,
+            _ => return None,
+        },
+        [b'e', b'v', b'e', b'n', b't', b's'] => EVENTS,
+        [b'n', b'o', b'n', b'c', b'e'] => NONCE,
         _ => return None,
     })
 }
@@ -727,7 +731,12 @@ fn logout_event(events: Events) -> Result<bool, Error> {
 }
 
 fn required<T>(v: Option<T>, name: &'static str) -> Result<T, Error> {
-    v.ok_or(Error::MissingClaim { name })
+    // Matched rather than `ok_or`: an error built eagerly is dropped on
+    // the way out of every valid token.
+    match v {
+        Some(v) => Ok(v),
+        None => Err(Error::MissingClaim { name }),
+    }
 }
 
 fn non_empty<'de>(s: Cow<'de, str>, name: &'static str) -> Result<Cow<'de, str>, Error> {
@@ -750,9 +759,10 @@ fn string<'de>(value: Shape<'de>, name: &'static str) -> Result<Cow<'de, str>, E
 
 fn numeric_date(value: &Shape<'_>, name: &'static str) -> Result<UnixTime, Error> {
     match value {
-        Shape::Number(n) => {
-            UnixTime::from_numeric_date(*n).ok_or(Error::InvalidNumericDate { name })
-        }
+        Shape::Number(n) => match UnixTime::from_numeric_date(*n) {
+            Some(t) => Ok(t),
+            None => Err(Error::InvalidNumericDate { name }),
+        },
         _ => Err(Error::InvalidClaimType {
             name,
             expected: Expected::Number,

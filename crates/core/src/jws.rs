@@ -74,24 +74,20 @@ pub(crate) const fn decoded_capacity(src: &[u8]) -> usize {
     src.len().div_ceil(4) * 3
 }
 
-/// Decodes one segment into `buf`, returning the decoded prefix.
-///
-/// The segments of a token are public data, so they are decoded with the
-/// `base64` crate's table-driven decoder rather than `base64ct`'s
-/// constant-time one (about 2.5 times faster on a claims segment). The
-/// decoding is as strict: the URL-safe alphabet only, no padding, no
-/// whitespace, and the unused bits of the last character must be zero, so
-/// each token has exactly one encoding.
+/// Decodes one segment into `buf`, returning the decoded prefix: strict
+/// unpadded base64url (see [`crate::b64`]), so each token has exactly one
+/// encoding.
 pub(crate) fn decode_segment_into<'b>(
     src: &[u8],
     buf: &'b mut [u8],
     part: Part,
 ) -> Result<&'b [u8], Error> {
-    use base64::Engine as _;
-    let len = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode_slice(src, buf)
-        .map_err(|_| Error::Base64 { part })?;
-    buf.get(..len).ok_or(Error::Base64 { part })
+    // Matched rather than `ok_or`: an error built eagerly is dropped on
+    // the way out of every valid token.
+    match crate::b64::decode(src, buf).and_then(|len| buf.get(..len)) {
+        Some(decoded) => Ok(decoded),
+        None => Err(Error::Base64 { part }),
+    }
 }
 
 /// Largest header decoded on the stack; larger ones (an `x5c` chain) go to the heap.

@@ -53,6 +53,7 @@
 #![deny(clippy::indexing_slicing)]
 
 pub mod alg;
+mod b64;
 pub mod claims;
 #[cfg(not(feature = "aws-lc-rs"))]
 mod ec;
