@@ -1,5 +1,6 @@
 //! A plain loop over one fixture, for `perf record`: `validate` end to end,
-//! or the core's own `KeySet::verify_signature` on the pre-decoded input.
+//! or the core's own `KeySet::verify_signature` on the pre-decoded input,
+//! or the cold path (the fixture's JWKS parsed, then `validate`).
 //! The share of the samples outside the signature's arithmetic is the
 //! validator's own work, measured without the run-to-run noise that hides
 //! 2 µs next to a 600 µs verification (see `docs/benchmarks.md`).
@@ -20,7 +21,7 @@ use backchannel_logout_benches::Fixture;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: validate-loop ALG COUNT validate|core";
+    let usage = "usage: validate-loop ALG COUNT validate|core|cold";
     let (Some(alg), Some(count), Some(mode)) = (args.first(), args.get(1), args.get(2)) else {
         eprintln!("{usage}");
         return ExitCode::from(2);
@@ -39,6 +40,12 @@ fn main() -> ExitCode {
                 .validator
                 .validate(black_box(f.token.as_bytes()), &f.keys, f.now)
                 .is_ok(),
+            "cold" => backchannel_logout::KeySet::from_jwks(black_box(f.jwks.as_bytes()))
+                .is_ok_and(|keys| {
+                    f.validator
+                        .validate(black_box(f.token.as_bytes()), &keys, f.now)
+                        .is_ok()
+                }),
             "core" => f
                 .keys
                 .verify_signature(

@@ -1,8 +1,8 @@
 //! Strict unpadded base64url decoding (RFC 4648 §5, as JWS requires in
 //! RFC 7515 §2) of a token's segments.
 //!
-//! The segments of a token are public data, so they need no constant-time
-//! decoder (the keys of a JWKS still go through `base64ct`'s). This one
+//! The segments of a token, like the members of a public key, are public
+//! data, so they need no constant-time decoder. This one
 //! decodes four characters with four lookups in tables that hold each
 //! character's six bits already shifted into place, OR-ed together: an
 //! invalid character's entry has the high byte set, which survives every OR

@@ -298,6 +298,46 @@ fn skips_a_key_with_a_duplicated_member() {
 }
 
 #[test]
+fn skips_a_key_whose_members_are_not_strict_base64url() {
+    // Padding, the standard alphabet, whitespace and non-zero unused bits
+    // in the last character: each key is skipped with its reason.
+    let good = rsa().public_jwk().unwrap();
+    let n = good["n"].as_str().unwrap().to_owned();
+    let e = good["e"].as_str().unwrap().to_owned();
+    // `e` is "AQAB": a tail "AR" sets an unused bit of its last character
+    // ('R' is 17); a tail of one character is no encoding at all.
+    let cases = [
+        ("padded", "n", format!("{n}==")),
+        (
+            "standard-alphabet",
+            "n",
+            n.replacen(|c| c == '-' || c == '_' || c == 'A', "+", 1),
+        ),
+        ("space", "n", format!(" {n}")),
+        ("stray-bits", "e", format!("{e}AR")),
+        ("one-char-tail", "e", format!("{e}A")),
+    ];
+    let mut keys_json = vec![good.clone()];
+    for (kid, member, value) in &cases {
+        let mut jwk = good.clone();
+        jwk["kid"] = json!(kid);
+        jwk[*member] = json!(value);
+        keys_json.push(jwk);
+    }
+    let keys = KeySet::from_jwks(json!({ "keys": keys_json }).to_string().as_bytes()).unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys.skipped().len(), cases.len());
+    for ((kid, member, _), skipped) in cases.iter().zip(keys.skipped()) {
+        assert_eq!(skipped.kid.as_deref(), Some(*kid));
+        assert_eq!(
+            skipped.reason,
+            format!("member {member} is not base64url"),
+            "{kid}"
+        );
+    }
+}
+
+#[test]
 fn rejects_key_with_use_enc_or_without_verify_op() {
     let mut jwk = rsa().public_jwk().unwrap();
     jwk["use"] = json!("enc");
