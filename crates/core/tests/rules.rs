@@ -311,7 +311,7 @@ fn skips_a_key_whose_members_are_not_strict_base64url() {
         (
             "standard-alphabet",
             "n",
-            n.replacen(|c| c == '-' || c == '_' || c == 'A', "+", 1),
+            n.replacen(['-', '_', 'A'], "+", 1),
         ),
         ("space", "n", format!(" {n}")),
         ("stray-bits", "e", format!("{e}AR")),
