@@ -438,6 +438,9 @@ fn verify_signature(
     if segment.len() <= SHORT_SIGNATURE_SEGMENT {
         // HMAC, ECDSA and EdDSA signatures: a small buffer to clear.
         decoded_in::<{ SHORT_SIGNATURE + 3 }, _>(segment, verify)
+    } else if segment.len() <= RSA_2048_SIGNATURE_SEGMENT {
+        // RSA-2048, the most common key: a quarter of the largest buffer.
+        decoded_in::<{ RSA_2048_SIGNATURE + 3 }, _>(segment, verify)
     } else if segment.len() <= (MAX_SIGNATURE * 4).div_ceil(3) {
         // Room for any decoding of the longest segment accepted.
         decoded_in::<{ MAX_SIGNATURE + 3 }, _>(segment, verify)
@@ -465,6 +468,10 @@ fn decoded_in<const N: usize, T>(
 const SHORT_SIGNATURE: usize = 132;
 /// The length of its base64url encoding.
 const SHORT_SIGNATURE_SEGMENT: usize = (SHORT_SIGNATURE * 4).div_ceil(3);
+/// An RSA-2048 signature.
+const RSA_2048_SIGNATURE: usize = 256;
+/// The length of its base64url encoding.
+const RSA_2048_SIGNATURE_SEGMENT: usize = (RSA_2048_SIGNATURE * 4).div_ceil(3);
 
 /// Verifies the signature of a compact JWS with `keys`, allowing only
 /// `algorithms`, and returns the header and the decoded payload. No claim

@@ -234,3 +234,33 @@ fn plain_claims_are_refused_with_the_specific_error() {
         Error::InvalidClaimType { name: "iat", .. }
     ));
 }
+
+#[test]
+fn every_signature_length_is_decoded_or_refused_on_each_side_of_the_buffer_tiers() {
+    // The signature decodes in a buffer sized by its segment (short, RSA-2048,
+    // up to RSA-8192): a segment of every length up past the largest is
+    // refused as an invalid signature, or as base64 when no encoding has its
+    // length, never more.
+    let key = SigningKey::shared(Algorithm::RS256).with_alg(Algorithm::RS256, "r");
+    let keys = KeySet::from_jwks(SigningKey::jwks(&[&key]).as_bytes()).unwrap();
+    let v = validator(&[Algorithm::RS256]);
+    let token = TokenBuilder::new(ISS, CLIENT, IAT).sign(&key);
+    let (signing_input, _) = token.rsplit_once('.').unwrap();
+    let invalid = Error::InvalidSignature {
+        kid: Some("r".into()),
+        alg: "RS256".into(),
+    };
+    for len in 0..=1400 {
+        let forged = format!("{signing_input}.{}", "A".repeat(len));
+        let err = v.validate(forged.as_bytes(), &keys, now()).unwrap_err();
+        // 1366 characters encode the largest signature (1024 bytes).
+        let expected = if len % 4 == 1 && len <= 1366 {
+            Error::Base64 {
+                part: Part::Signature,
+            }
+        } else {
+            invalid.clone()
+        };
+        assert_eq!(err, expected, "signature segment of {len} characters");
+    }
+}
