@@ -1,18 +1,18 @@
 //! Strict unpadded base64url decoding (RFC 4648 §5, as JWS requires in
-//! RFC 7515 §2) of a token's segments.
+//! RFC 7515 §2) of a token's segments and of a public key's members.
 //!
-//! The segments of a token, like the members of a public key, are public
-//! data, so they need no constant-time decoder. This one
+//! Both are public data, so they need no constant-time decoder. This one
 //! decodes four characters with four lookups in tables that hold each
 //! character's six bits already shifted into place, OR-ed together: an
-//! invalid character's entry has the high byte set, which survives every OR
-//! and is checked once at the end. It reads 16 characters per step and is
-//! about 1.6 times as fast as the `base64` crate's general-purpose engine
-//! on a 342-character RSA signature (see `docs/benchmarks.md`), and
+//! invalid character's entry has the high byte set, which survives every
+//! OR and is checked once at the end. It reads 16 characters per step and
+//! is about 1.6 times as fast as the `base64` crate's general-purpose
+//! engine on a 342-character RSA signature (see `docs/benchmarks.md`), and
 //! exactly as strict: the URL-safe alphabet only, no padding, no
 //! whitespace, no length of 1 modulo 4, and the unused bits of the last
 //! character zero, so each byte string has one encoding. The tests compare
-//! it with the `base64` crate on every short input and on random ones.
+//! it with the `base64` crate on every short input and on mutated long
+//! ones. On a refusal, `out` holds unspecified bytes.
 
 /// The table entry of a character outside the alphabet: its high byte
 /// survives the OR of a group's entries.

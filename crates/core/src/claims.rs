@@ -433,6 +433,7 @@ impl<'de> ClaimMembers<'de> {
         let name: &'static str = REGISTERED.get(index).copied().unwrap_or_default();
         let bit = 1u16 << index;
         if self.seen & bit != 0 {
+            crate::error::refusing();
             return Err(Error::DuplicateMember {
                 part: Part::Claims,
                 name: name.to_owned(),
@@ -486,7 +487,7 @@ impl<'de> ClaimMembers<'de> {
             };
             return self.other_claim(Cow::Borrowed(name), value).ok();
         };
-        let name = self.mark(index).ok()?;
+        self.mark(index).ok()?;
         match index {
             AUD => {
                 let shape = if s.peek()? == b'[' {
@@ -523,13 +524,37 @@ impl<'de> ClaimMembers<'de> {
                 self.nonce = true;
             }
             _ => {
-                let shape = match s.scalar()? {
-                    Scalar::Str(v) => Shape::Str(Cow::Borrowed(v)),
-                    #[allow(clippy::cast_precision_loss)] // as serde_json's `as_f64`; 18 digits
-                    Scalar::Int(n) => Shape::Number(n as f64),
-                    Scalar::Literal => Shape::Other,
-                };
-                self.scalar(index, name, shape).ok()?;
+                // The plain cases of `scalar` below, without building a
+                // `Shape`: anything else is left to serde_json.
+                match s.scalar()? {
+                    Scalar::Str(v) => {
+                        let (slot, non_empty) = match index {
+                            0 => (&mut self.iss, false),
+                            AZP => (&mut self.azp, false),
+                            6 => (&mut self.jti, true),
+                            7 => (&mut self.sub, true),
+                            8 => (&mut self.sid, true),
+                            _ => return None,
+                        };
+                        if non_empty && v.is_empty() {
+                            return None;
+                        }
+                        *slot = Some(Cow::Borrowed(v));
+                    }
+                    Scalar::Int(n) => {
+                        let slot = match index {
+                            3 => &mut self.iat,
+                            4 => &mut self.exp,
+                            5 => &mut self.nbf,
+                            _ => return None,
+                        };
+                        // As serde_json's `as_f64` would give it (18 digits).
+                        #[allow(clippy::cast_precision_loss)]
+                        let date = UnixTime::from_numeric_date(n as f64)?;
+                        *slot = Some(date);
+                    }
+                    Scalar::Literal => return None,
+                }
             }
         }
         Some(())
@@ -539,12 +564,14 @@ impl<'de> ClaimMembers<'de> {
     /// nesting first, then the name.
     fn other_claim(&mut self, name: Cow<'de, str>, value: Checked) -> Result<(), Error> {
         if value.depth >= MAX_DEPTH {
+            crate::error::refusing();
             return Err(Error::JsonTooDeep {
                 part: Part::Claims,
                 max: MAX_DEPTH,
             });
         }
         if let Err(name) = self.other.insert(name) {
+            crate::error::refusing();
             return Err(Error::DuplicateMember {
                 part: Part::Claims,
                 name: crate::error::truncated(&name),
@@ -605,10 +632,13 @@ fn audiences(value: Shape<'_>) -> Result<Vec<String>, Error> {
     match value {
         Shape::Str(s) => Ok(vec![s.into_owned()]),
         Shape::Strings(items) => Ok(items),
-        _ => Err(Error::InvalidClaimType {
-            name: "aud",
-            expected: Expected::StringOrArray,
-        }),
+        _ => {
+            crate::error::refusing();
+            Err(Error::InvalidClaimType {
+                name: "aud",
+                expected: Expected::StringOrArray,
+            })
+        }
     }
 }
 
@@ -687,6 +717,7 @@ impl<'de> Visitor<'de> for EventsVisitor {
 fn logout_event(events: Events) -> Result<bool, Error> {
     let logout = match events {
         Events::NotObject => {
+            crate::error::refusing();
             return Err(Error::InvalidClaimType {
                 name: "events",
                 expected: Expected::Object,
@@ -696,12 +727,14 @@ fn logout_event(events: Events) -> Result<bool, Error> {
         Events::Object {
             duplicate: true, ..
         } => {
+            crate::error::refusing();
             return Err(Error::DuplicateMember {
                 part: Part::Claims,
                 name: LOGOUT_EVENT.to_owned(),
             });
         }
         Events::Object { too_deep: true, .. } => {
+            crate::error::refusing();
             return Err(Error::JsonTooDeep {
                 part: Part::Claims,
                 max: MAX_DEPTH,
@@ -715,6 +748,7 @@ fn logout_event(events: Events) -> Result<bool, Error> {
             // A member of the event nesting `MAX_DEPTH - 2` levels or more
             // (the claims and `events` are two more): the event, one deeper.
             if event.depth + 1 >= MAX_DEPTH {
+                crate::error::refusing();
                 return Err(Error::JsonTooDeep {
                     part: Part::Claims,
                     max: MAX_DEPTH,
@@ -731,12 +765,16 @@ fn required<T>(v: Option<T>, name: &'static str) -> Result<T, Error> {
     // the way out of every valid token.
     match v {
         Some(v) => Ok(v),
-        None => Err(Error::MissingClaim { name }),
+        None => {
+            crate::error::refusing();
+            Err(Error::MissingClaim { name })
+        }
     }
 }
 
 fn non_empty<'de>(s: Cow<'de, str>, name: &'static str) -> Result<Cow<'de, str>, Error> {
     if s.is_empty() {
+        crate::error::refusing();
         Err(Error::EmptyClaim { name })
     } else {
         Ok(s)
@@ -746,10 +784,13 @@ fn non_empty<'de>(s: Cow<'de, str>, name: &'static str) -> Result<Cow<'de, str>,
 fn string<'de>(value: Shape<'de>, name: &'static str) -> Result<Cow<'de, str>, Error> {
     match value {
         Shape::Str(s) => Ok(s),
-        _ => Err(Error::InvalidClaimType {
-            name,
-            expected: Expected::String,
-        }),
+        _ => {
+            crate::error::refusing();
+            Err(Error::InvalidClaimType {
+                name,
+                expected: Expected::String,
+            })
+        }
     }
 }
 
@@ -757,12 +798,18 @@ fn numeric_date(value: &Shape<'_>, name: &'static str) -> Result<UnixTime, Error
     match value {
         Shape::Number(n) => match UnixTime::from_numeric_date(*n) {
             Some(t) => Ok(t),
-            None => Err(Error::InvalidNumericDate { name }),
+            None => {
+                crate::error::refusing();
+                Err(Error::InvalidNumericDate { name })
+            }
         },
-        _ => Err(Error::InvalidClaimType {
-            name,
-            expected: Expected::Number,
-        }),
+        _ => {
+            crate::error::refusing();
+            Err(Error::InvalidClaimType {
+                name,
+                expected: Expected::Number,
+            })
+        }
     }
 }
 

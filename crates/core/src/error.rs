@@ -396,6 +396,13 @@ impl Error {
     }
 }
 
+/// Marks the path that calls it as unlikely: a refusal. The compiler then
+/// lays the accepting path out in one piece (`std::hint::cold_path`, for a
+/// Rust older than 1.95).
+#[cold]
+#[inline(never)]
+pub(crate) fn refusing() {}
+
 /// Truncate attacker-controlled text kept in an error, at a char boundary.
 pub(crate) fn truncated(s: &str) -> String {
     const MAX: usize = 256;
