@@ -68,6 +68,14 @@ pub(crate) const fn decoded_len(len: usize) -> Option<usize> {
     }
 }
 
+/// Decodes `src` into a new vector of its exact length; `None` as
+/// [`decode`].
+pub(crate) fn decode_vec(src: &[u8]) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; decoded_len(src.len())?];
+    decode(src, &mut out)?;
+    Some(out)
+}
+
 /// Decodes `src` into the start of `out`, returning the decoded length;
 /// `None` if `src` is not strict unpadded base64url or `out` is too short.
 pub(crate) fn decode(src: &[u8], out: &mut [u8]) -> Option<usize> {
@@ -143,9 +151,7 @@ mod tests {
 
     /// Our answer and the `base64` crate's, as decoded bytes or `None`.
     fn both(src: &[u8]) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
-        let mut out = vec![0u8; src.len()];
-        let ours = decode(src, &mut out).map(|n| out[..n].to_vec());
-        (ours, URL_SAFE_NO_PAD.decode(src).ok())
+        (decode_vec(src), URL_SAFE_NO_PAD.decode(src).ok())
     }
 
     #[test]

@@ -528,26 +528,14 @@ impl<'de> ClaimMembers<'de> {
                 // `Shape`: anything else is left to serde_json.
                 match s.scalar()? {
                     Scalar::Str(v) => {
-                        let (slot, non_empty) = match index {
-                            0 => (&mut self.iss, false),
-                            AZP => (&mut self.azp, false),
-                            6 => (&mut self.jti, true),
-                            7 => (&mut self.sub, true),
-                            8 => (&mut self.sid, true),
-                            _ => return None,
-                        };
-                        if non_empty && v.is_empty() {
+                        let (slot, must_not_be_empty) = self.string_slot(index)?;
+                        if must_not_be_empty && v.is_empty() {
                             return None;
                         }
                         *slot = Some(Cow::Borrowed(v));
                     }
                     Scalar::Int(n) => {
-                        let slot = match index {
-                            3 => &mut self.iat,
-                            4 => &mut self.exp,
-                            5 => &mut self.nbf,
-                            _ => return None,
-                        };
+                        let slot = self.date_slot(index)?;
                         // As serde_json's `as_f64` would give it (18 digits).
                         #[allow(clippy::cast_precision_loss)]
                         let date = UnixTime::from_numeric_date(n as f64)?;
@@ -583,17 +571,40 @@ impl<'de> ClaimMembers<'de> {
 
     /// A registered string or date claim, by its index in [`REGISTERED`].
     fn scalar(&mut self, index: usize, name: &'static str, value: Shape<'de>) -> Result<(), Error> {
-        match index {
-            0 => self.iss = Some(string(value, name)?),
-            AZP => self.azp = Some(string(value, name)?),
-            6 => self.jti = Some(non_empty(string(value, name)?, name)?),
-            7 => self.sub = Some(non_empty(string(value, name)?, name)?),
-            8 => self.sid = Some(non_empty(string(value, name)?, name)?),
-            3 => self.iat = Some(numeric_date(&value, name)?),
-            4 => self.exp = Some(numeric_date(&value, name)?),
-            _ => self.nbf = Some(numeric_date(&value, name)?),
+        if let Some((slot, must_not_be_empty)) = self.string_slot(index) {
+            let v = string(value, name)?;
+            *slot = Some(if must_not_be_empty {
+                non_empty(v, name)?
+            } else {
+                v
+            });
+        } else if let Some(slot) = self.date_slot(index) {
+            *slot = Some(numeric_date(&value, name)?);
         }
         Ok(())
+    }
+
+    /// The slot of the registered string claim `index` (in [`REGISTERED`]),
+    /// and whether it must not be empty; `None` for other claims.
+    fn string_slot(&mut self, index: usize) -> Option<(&mut Option<Cow<'de, str>>, bool)> {
+        Some(match index {
+            0 => (&mut self.iss, false),
+            AZP => (&mut self.azp, false),
+            6 => (&mut self.jti, true),
+            7 => (&mut self.sub, true),
+            8 => (&mut self.sid, true),
+            _ => return None,
+        })
+    }
+
+    /// The slot of the registered date claim `index`; `None` for others.
+    fn date_slot(&mut self, index: usize) -> Option<&mut Option<UnixTime>> {
+        Some(match index {
+            3 => &mut self.iat,
+            4 => &mut self.exp,
+            5 => &mut self.nbf,
+            _ => return None,
+        })
     }
 }
 

@@ -486,11 +486,7 @@ fn b64_member(v: &Option<Cow<'_, str>>, name: &str) -> Result<Vec<u8>, String> {
     let s = v
         .as_deref()
         .ok_or_else(|| format!("member {name} is missing"))?;
-    let mut out = vec![0u8; crate::jws::decoded_capacity(s.as_bytes())];
-    let len = crate::b64::decode(s.as_bytes(), &mut out)
-        .ok_or_else(|| format!("member {name} is not base64url"))?;
-    out.truncate(len);
-    Ok(out)
+    crate::b64::decode_vec(s.as_bytes()).ok_or_else(|| format!("member {name} is not base64url"))
 }
 
 fn coordinates(raw: &RawJwk<'_>, len: usize) -> Result<(Vec<u8>, Vec<u8>), String> {

@@ -63,10 +63,10 @@ impl<'a> Compact<'a> {
 
 /// Decodes one segment as strict unpadded base64url into a new vector.
 pub(crate) fn decode_segment(src: &[u8], part: Part) -> Result<Vec<u8>, Error> {
-    let mut out = vec![0u8; decoded_capacity(src)];
-    let len = decode_segment_into(src, &mut out, part)?.len();
-    out.truncate(len);
-    Ok(out)
+    match crate::b64::decode_vec(src) {
+        Some(decoded) => Ok(decoded),
+        None => Err(Error::Base64 { part }),
+    }
 }
 
 /// A buffer size that fits any decoding of `src`.

@@ -338,9 +338,9 @@ impl Validator {
     /// cold function, so that the compiler lays the accepting path out in
     /// one piece: it runs right after the signature verification has
     /// filled the instruction cache with its own code, and the fewer lines
-    /// it spans, the fewer it reloads (17 % fewer instruction-cache misses
-    /// outside the verification per RS256 validation, 222 → 185, in
-    /// callgrind's cache simulation).
+    /// it spans, the fewer it reloads (222 → 209 instruction-cache misses
+    /// outside the verification per RS256 validation in callgrind's cache
+    /// simulation; see `docs/benchmarks.md`, item 16).
     fn check_claims(
         &self,
         text: String,
@@ -384,7 +384,10 @@ impl Validator {
             });
         }
         match (claims.exp, c.exp) {
-            (None, ExpPolicy::Required) => return Err(Error::MissingClaim { name: "exp" }),
+            (None, ExpPolicy::Required) => {
+                crate::error::refusing();
+                return Err(Error::MissingClaim { name: "exp" });
+            }
             (Some(exp), _) if now_s >= exp.as_secs().saturating_add(leeway) => {
                 crate::error::refusing();
                 return Err(Error::Expired {
