@@ -79,7 +79,10 @@ pub enum Error {
     EncryptedToken,
 
     /// The token is not three dot-separated segments.
-    #[error("token has {found} segments, a signed JWT has exactly 3")]
+    #[error(
+        "token has {found} {noun}, a signed JWT has exactly 3",
+        noun = if *.found == 1 { "segment" } else { "segments" }
+    )]
     SegmentCount {
         /// Number of segments found.
         found: usize,

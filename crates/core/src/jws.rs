@@ -345,6 +345,14 @@ mod tests {
             Error::SegmentCount { found: 4 }
         );
         assert_eq!(
+            Error::SegmentCount { found: 1 }.to_string(),
+            "token has 1 segment, a signed JWT has exactly 3"
+        );
+        assert_eq!(
+            Error::SegmentCount { found: 2 }.to_string(),
+            "token has 2 segments, a signed JWT has exactly 3"
+        );
+        assert_eq!(
             Compact::split(b"a.b.c.d.e").unwrap_err(),
             Error::EncryptedToken
         );
