@@ -69,11 +69,6 @@ pub(crate) fn decode_segment(src: &[u8], part: Part) -> Result<Vec<u8>, Error> {
     }
 }
 
-/// A buffer size that fits any decoding of `src`.
-pub(crate) const fn decoded_capacity(src: &[u8]) -> usize {
-    src.len().div_ceil(4) * 3
-}
-
 /// Decodes one segment into `buf`, returning the decoded prefix: strict
 /// unpadded base64url (see [`crate::b64`]), so each token has exactly one
 /// encoding.
@@ -114,7 +109,9 @@ impl<const N: usize> SegmentBuf<N> {
 
     /// Decodes `segment` into the buffer.
     pub(crate) fn decode(&mut self, segment: &[u8], part: Part) -> Result<&[u8], Error> {
-        let needed = decoded_capacity(segment);
+        let Some(needed) = crate::b64::decoded_len(segment.len()) else {
+            return Err(Error::Base64 { part });
+        };
         let room: &mut [u8] = if needed <= N {
             &mut self.stack
         } else {

@@ -461,13 +461,13 @@ fn verify_signature(
     };
     if segment.len() <= SHORT_SIGNATURE_SEGMENT {
         // HMAC, ECDSA and EdDSA signatures: a small buffer to clear.
-        decoded_in::<{ SHORT_SIGNATURE + 3 }, _>(segment, verify)
+        decoded_in::<SHORT_SIGNATURE, _>(segment, verify)
     } else if segment.len() <= RSA_2048_SIGNATURE_SEGMENT {
         // RSA-2048, the most common key: a quarter of the largest buffer.
-        decoded_in::<{ RSA_2048_SIGNATURE + 3 }, _>(segment, verify)
+        decoded_in::<RSA_2048_SIGNATURE, _>(segment, verify)
     } else if segment.len() <= (MAX_SIGNATURE * 4).div_ceil(3) {
         // Room for any decoding of the longest segment accepted.
-        decoded_in::<{ MAX_SIGNATURE + 3 }, _>(segment, verify)
+        decoded_in::<MAX_SIGNATURE, _>(segment, verify)
     } else {
         // Longer than any signature we verify: select the key first so an
         // unknown kid still reads as such, then refuse.
@@ -475,7 +475,8 @@ fn verify_signature(
     }
 }
 
-/// Decodes the signature `segment` in an `N`-byte buffer and hands it to `f`.
+/// Decodes the signature `segment` in an `N`-byte buffer and hands it to `f`
+/// (a segment that decodes to more than `N` bytes is refused as base64).
 fn decoded_in<const N: usize, T>(
     segment: &[u8],
     f: impl FnOnce(&[u8]) -> Result<T, Error>,
