@@ -61,12 +61,14 @@ pub mod error;
 mod json;
 pub mod jwk;
 pub mod jws;
+pub mod log;
 pub mod receive;
 pub mod request;
 pub mod response;
 #[cfg(not(feature = "aws-lc-rs"))]
 mod rsa_verify;
 mod scan;
+pub mod session;
 pub mod store;
 pub mod time;
 pub mod validate;
@@ -78,14 +80,18 @@ pub use jwk::{HmacSecretTooShort, Key, KeySet, SkippedKey};
 pub use jws::Header;
 pub use receive::{
     BackendError, Freshness, KeySource, LogoutSink, Outcome, Receiver, Rejection, ReplayGuard,
-    StaticKeys,
+    SharedReceiver, StaticKeys,
 };
 pub use response::Response;
-pub use store::{MemoryLogoutStore, MemoryReplayGuard, SessionRecord, SessionStatus};
+pub use session::{
+    EndReason, SESSION_KEY, SessionCheck, SessionDecision, SessionRecord, SessionRecordError,
+    SessionStatus,
+};
+pub use store::{MarkerKind, MemoryLogoutStore, MemoryReplayGuard, StoreKey};
 pub use time::UnixTime;
 pub use validate::{
     ClientId, Issuer, TypPolicy, UnverifiedToken, Validator, ValidatorBuilder, ValidatorSet,
-    peek_unverified, verify_compact,
+    peek_unverified, peek_unverified_with_limit, verify_compact,
 };
 
 /// The README's quick start, compiled and run as a doc test.

@@ -2,9 +2,11 @@
 //! answer out. The decisions are all here; the waiting on the outside world
 //! (keys, replay store, sessions) goes through three small async traits.
 
+use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::claims::LogoutToken;
@@ -13,7 +15,7 @@ use crate::jwk::KeySet;
 use crate::request::{DEFAULT_MAX_BODY, RequestError, logout_token_from_form};
 use crate::response::Response;
 use crate::time::UnixTime;
-use crate::validate::{Issuer, Validator, ValidatorSet, peek_unverified};
+use crate::validate::{Issuer, Validator, ValidatorSet, peek_unverified_with_limit};
 
 /// A failure of something outside the core: a key fetch, a store.
 ///
@@ -172,30 +174,75 @@ impl<T: LogoutSink> LogoutSink for Arc<T> {
     }
 }
 
-/// A fixed key set the application loaded (from a file, say), for every
-/// issuer. `refresh` returns the same keys.
+/// Fixed key sets the application loaded (from a file, say), each bound to
+/// the issuer whose keys they are. `refresh` returns the same keys.
+///
+/// Each issuer's tokens are verified with that issuer's keys only: with
+/// several issuers, one provider's key never verifies a token claiming
+/// another issuer. An issuer without a key set here is a configuration
+/// error, answered 400 (`keys_unavailable`) and logged at error level.
+///
+/// ```
+/// use backchannel_logout::{Issuer, KeySet, StaticKeys};
+/// # let jwks_a = include_bytes!("../tests/data/doc-jwks.json");
+/// # let jwks_b = include_bytes!("../tests/data/doc-jwks.json");
+/// let keys = StaticKeys::new(Issuer::new("https://a.example"), KeySet::from_jwks(jwks_a)?)
+///     .with(Issuer::new("https://b.example"), KeySet::from_jwks(jwks_b)?);
+/// assert!(keys.get(&Issuer::new("https://a.example")).is_some());
+/// assert!(keys.get(&Issuer::new("https://c.example")).is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
-pub struct StaticKeys(Arc<KeySet>);
+pub struct StaticKeys {
+    by_issuer: HashMap<String, Arc<KeySet>>,
+}
 
 impl StaticKeys {
-    /// Serves `keys`.
+    /// Serves `keys` for `issuer`'s tokens.
     #[must_use]
-    pub fn new(keys: KeySet) -> Self {
-        StaticKeys(Arc::new(keys))
+    pub fn new(issuer: Issuer, keys: KeySet) -> Self {
+        StaticKeys {
+            by_issuer: HashMap::new(),
+        }
+        .with(issuer, keys)
+    }
+
+    /// Also serves `keys` for `issuer`'s tokens (replacing any key set
+    /// given for it before).
+    #[must_use]
+    pub fn with(mut self, issuer: Issuer, keys: KeySet) -> Self {
+        self.by_issuer
+            .insert(issuer.as_str().to_owned(), Arc::new(keys));
+        self
+    }
+
+    /// The key set for `issuer`, if one was given.
+    #[must_use]
+    pub fn get(&self, issuer: &Issuer) -> Option<&Arc<KeySet>> {
+        self.by_issuer.get(issuer.as_str())
+    }
+
+    fn for_issuer(&self, issuer: &Issuer) -> Result<Arc<KeySet>, BackendError> {
+        self.get(issuer).cloned().ok_or_else(|| {
+            BackendError::msg(format!(
+                "no static key set is configured for issuer {}",
+                issuer.as_str()
+            ))
+        })
     }
 }
 
 impl KeySource for StaticKeys {
-    async fn keys(&self, _issuer: &Issuer) -> Result<Arc<KeySet>, BackendError> {
-        Ok(Arc::clone(&self.0))
+    async fn keys(&self, issuer: &Issuer) -> Result<Arc<KeySet>, BackendError> {
+        self.for_issuer(issuer)
     }
 
     async fn refresh(
         &self,
-        _issuer: &Issuer,
+        issuer: &Issuer,
         _kid: Option<&str>,
     ) -> Result<Arc<KeySet>, BackendError> {
-        Ok(Arc::clone(&self.0))
+        self.for_issuer(issuer)
     }
 }
 
@@ -268,12 +315,12 @@ pub struct Outcome {
 /// use backchannel_logout::store::{MemoryLogoutStore, MemoryReplayGuard};
 /// use backchannel_logout::{ClientId, Issuer, KeySet, UnixTime, Validator};
 ///
-/// let validator = Validator::builder(Issuer::new("https://op.example.com"), ClientId::new("client-1"))
-///     .build()?;
+/// let issuer = Issuer::new("https://op.example.com");
+/// let validator = Validator::builder(issuer.clone(), ClientId::new("client-1")).build()?;
 /// let keys = KeySet::from_jwks(include_bytes!("../tests/data/doc-jwks.json"))?;
 /// let receiver = Receiver::new(
 ///     validator,
-///     StaticKeys::new(keys),
+///     StaticKeys::new(issuer, keys),
 ///     MemoryReplayGuard::new(),
 ///     MemoryLogoutStore::new(),
 /// );
@@ -356,7 +403,44 @@ impl<K: KeySource, R: ReplayGuard, S: LogoutSink> Receiver<K, R, S> {
     /// ended (or it names none this application holds); 400 otherwise,
     /// including a replay and a failure to end the sessions, in which case
     /// the `jti` is released so the provider's retry can succeed.
+    ///
+    /// With the `tracing` feature, the request runs in a
+    /// `backchannel_logout` span and is logged once, as [`crate::log`]
+    /// describes.
     pub async fn receive(&self, content_type: Option<&str>, body: &[u8], now: UnixTime) -> Outcome {
+        #[cfg(feature = "tracing")]
+        {
+            use tracing::Instrument;
+            let span = crate::log::request_span();
+            let outcome = self
+                .receive_quietly(content_type, body, now)
+                .instrument(span.clone())
+                .await;
+            crate::log::outcome(&span, &outcome);
+            outcome
+        }
+        #[cfg(not(feature = "tracing"))]
+        self.receive_quietly(content_type, body, now).await
+    }
+
+    /// The answer when the adapter could not read the request body (the
+    /// connection broke mid-body): 400 `unreadable_body`, logged like any
+    /// other refusal. There is nothing for the core to judge, and the
+    /// provider is likely gone already.
+    #[must_use]
+    pub fn unreadable_body(&self) -> Outcome {
+        let outcome = finish(Err(RequestError::UnreadableBody.into()), None, None);
+        #[cfg(feature = "tracing")]
+        crate::log::outcome(&crate::log::request_span(), &outcome);
+        outcome
+    }
+
+    async fn receive_quietly(
+        &self,
+        content_type: Option<&str>,
+        body: &[u8],
+        now: UnixTime,
+    ) -> Outcome {
         let token = match logout_token_from_form(content_type, body, self.max_body) {
             Ok(t) => t,
             Err(e) => return finish(Err(e.into()), None, None),
@@ -368,11 +452,25 @@ impl<K: KeySource, R: ReplayGuard, S: LogoutSink> Receiver<K, R, S> {
                 logout.kid().map(str::to_owned),
             ),
             // For the logs only: what the refused token claimed.
-            Err(_) => peek_unverified(token.as_bytes())
-                .map(|p| (p.issuer, p.header.kid))
-                .unwrap_or_default(),
+            Err(_) => {
+                peek_unverified_with_limit(token.as_bytes(), self.validators.max_token_size())
+                    .map(|p| (p.issuer, p.header.kid))
+                    .unwrap_or_default()
+            }
         };
         finish(result, issuer, kid)
+    }
+
+    /// This receiver behind a [`SharedReceiver`]: held and passed around
+    /// without naming its type parameters.
+    #[must_use]
+    pub fn shared(self) -> SharedReceiver
+    where
+        K: 'static,
+        R: 'static,
+        S: 'static,
+    {
+        SharedReceiver(Arc::new(self))
     }
 
     async fn process(&self, token: &[u8], now: UnixTime) -> Result<LogoutToken, Rejection> {
@@ -432,5 +530,132 @@ fn finish(
         result,
         issuer,
         kid,
+    }
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// [`Receiver`] made object-safe (one boxed future per request).
+trait DynReceiver: Send + Sync {
+    fn receive<'a>(
+        &'a self,
+        content_type: Option<&'a str>,
+        body: &'a [u8],
+        now: UnixTime,
+    ) -> BoxFuture<'a, Outcome>;
+    fn unreadable_body(&self) -> Outcome;
+    fn max_body(&self) -> usize;
+    fn validators(&self) -> &ValidatorSet;
+}
+
+impl<K: KeySource, R: ReplayGuard, S: LogoutSink> DynReceiver for Receiver<K, R, S> {
+    fn receive<'a>(
+        &'a self,
+        content_type: Option<&'a str>,
+        body: &'a [u8],
+        now: UnixTime,
+    ) -> BoxFuture<'a, Outcome> {
+        Box::pin(Receiver::receive(self, content_type, body, now))
+    }
+
+    fn unreadable_body(&self) -> Outcome {
+        Receiver::unreadable_body(self)
+    }
+
+    fn max_body(&self) -> usize {
+        self.max_body
+    }
+
+    fn validators(&self) -> &ValidatorSet {
+        &self.validators
+    }
+}
+
+/// A [`Receiver`] an application holds without naming its type
+/// parameters: what every adapter takes (Axum's router state, Actix's
+/// `web::Data`, Rocket's managed state look it up by this one type).
+/// Cheap to clone; one boxed future per request is its whole cost.
+///
+/// ```
+/// use backchannel_logout::{
+///     ClientId, Issuer, KeySet, MemoryLogoutStore, MemoryReplayGuard, Receiver, SharedReceiver,
+///     StaticKeys, UnixTime, Validator,
+/// };
+///
+/// let issuer = Issuer::new("https://op.example.com");
+/// let validator = Validator::builder(issuer.clone(), ClientId::new("client-1")).build()?;
+/// let keys = KeySet::from_jwks(include_bytes!("../tests/data/doc-jwks.json"))?;
+/// let receiver: SharedReceiver = Receiver::new(
+///     validator,
+///     StaticKeys::new(issuer, keys),
+///     MemoryReplayGuard::new(),
+///     MemoryLogoutStore::new(),
+/// )
+/// .shared();
+///
+/// // An adapter: read the body up to `max_body() + 1` bytes, then
+/// let body = format!("logout_token={}", include_str!("../tests/data/doc-token.txt").trim());
+/// # let rt = tokio::runtime::Builder::new_current_thread().build()?;
+/// # rt.block_on(async {
+/// let now = UnixTime::from_secs(1_767_225_630); // the adapter reads the clock
+/// let outcome = receiver
+///     .receive(Some("application/x-www-form-urlencoded"), body.as_bytes(), now)
+///     .await;
+/// // ... and copy `outcome.response` into the framework's response.
+/// assert_eq!(outcome.response.status, 200);
+/// # });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct SharedReceiver(Arc<dyn DynReceiver>);
+
+impl fmt::Debug for SharedReceiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedReceiver")
+            .field(
+                "issuers",
+                &self.0.validators().issuers().collect::<Vec<_>>(),
+            )
+            .field("max_body", &self.0.max_body())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SharedReceiver {
+    /// The request body limit: read the body up to this size plus one
+    /// byte, so that the core refuses a larger one with its own answer.
+    #[must_use]
+    pub fn max_body(&self) -> usize {
+        self.0.max_body()
+    }
+
+    /// The validators.
+    #[must_use]
+    pub fn validators(&self) -> &ValidatorSet {
+        self.0.validators()
+    }
+
+    /// [`Receiver::receive`]: one request in, the answer out (logged with
+    /// the `tracing` feature).
+    pub async fn receive(&self, content_type: Option<&str>, body: &[u8], now: UnixTime) -> Outcome {
+        self.0.receive(content_type, body, now).await
+    }
+
+    /// [`Receiver::unreadable_body`]: the answer when the body could not be
+    /// read.
+    #[must_use]
+    pub fn unreadable_body(&self) -> Outcome {
+        self.0.unreadable_body()
+    }
+}
+
+impl<K, R, S> From<Receiver<K, R, S>> for SharedReceiver
+where
+    K: KeySource + 'static,
+    R: ReplayGuard + 'static,
+    S: LogoutSink + 'static,
+{
+    fn from(receiver: Receiver<K, R, S>) -> Self {
+        receiver.shared()
     }
 }

@@ -4,7 +4,8 @@
 /// framework's response type and decide nothing themselves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
-    /// The status code: 200 or 400.
+    /// The status code: 200 or 400 for the logout endpoint (405 for
+    /// another method); 500 or 503 from the per-request session check.
     pub status: u16,
     /// The headers, always including `Cache-Control: no-store`.
     pub headers: Vec<(&'static str, &'static str)>,
@@ -48,6 +49,29 @@ impl Response {
         Response {
             status: 405,
             headers: vec![("cache-control", "no-store"), ("allow", "POST")],
+            body: Vec::new(),
+        }
+    }
+
+    /// The per-request session check could not tell whether a session was
+    /// logged out (its marker store is unreachable): 503 with
+    /// `Retry-After: 5`, rather than let a possibly ended session through.
+    #[must_use]
+    pub fn service_unavailable() -> Self {
+        Response {
+            status: 503,
+            headers: vec![("cache-control", "no-store"), ("retry-after", "5")],
+            body: Vec::new(),
+        }
+    }
+
+    /// The framework's own session layer failed during the per-request
+    /// check: 500, rather than let a possibly ended session through.
+    #[must_use]
+    pub fn internal_error() -> Self {
+        Response {
+            status: 500,
+            headers: vec![("cache-control", "no-store")],
             body: Vec::new(),
         }
     }

@@ -1,109 +1,23 @@
-//! What the application records at login, and in-memory, bounded stores:
-//! a replay guard and a logged-out-marker store.
+//! The stores' one key derivation ([`StoreKey`]), and in-memory, bounded
+//! stores: a replay guard and a logged-out-marker store.
 //!
 //! The in-memory stores serve one process. For several instances behind a
-//! load balancer, use shared stores (the `backchannel-logout-redis` crate)
-//! implementing the same traits.
+//! load balancer, use a shared store implementing the same traits
+//! ([`ReplayGuard`], [`LogoutSink`], [`SessionStatus`]) with the same keys;
+//! the testkit's store conformance suite checks such a store.
 
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
+use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use base64ct::{Base64UrlUnpadded, Encoding};
 use sha2::{Digest, Sha256};
 
 use crate::claims::{LogoutScope, LogoutToken};
-use crate::error::{Error, Expected};
 use crate::receive::{BackendError, Freshness, LogoutSink, ReplayGuard};
+pub use crate::session::{SessionRecord, SessionStatus};
 use crate::time::UnixTime;
-
-/// What the application records at login, to match logout tokens later:
-/// the validated ID token's issuer, `sid` and `sub`, and when the session
-/// was authenticated. Small and serializable into any session store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionRecord {
-    /// `iss` of the ID token.
-    pub issuer: String,
-    /// `sid` of the ID token, if the provider sent one.
-    pub sid: Option<String>,
-    /// `sub` of the ID token.
-    pub sub: Option<String>,
-    /// When this session was authenticated (the login time).
-    pub authenticated_at: UnixTime,
-}
-
-impl SessionRecord {
-    /// A record from its parts.
-    pub fn new(
-        issuer: impl Into<String>,
-        sid: Option<String>,
-        sub: Option<String>,
-        authenticated_at: UnixTime,
-    ) -> Self {
-        SessionRecord {
-            issuer: issuer.into(),
-            sid,
-            sub,
-            authenticated_at,
-        }
-    }
-
-    /// A record from the claims of an ID token the application has
-    /// validated at login, with `now` as the authentication time of this
-    /// session.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::MissingClaim`] without `iss`; [`Error::InvalidClaimType`]
-    /// when `iss`, `sid` or `sub` is not a string;
-    /// [`Error::MissingSubjectAndSession`] with neither `sid` nor `sub`.
-    pub fn from_id_token_claims(claims: &Map<String, Value>, now: UnixTime) -> Result<Self, Error> {
-        fn string(
-            claims: &Map<String, Value>,
-            name: &'static str,
-        ) -> Result<Option<String>, Error> {
-            match claims.get(name) {
-                None => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(Error::InvalidClaimType {
-                    name,
-                    expected: Expected::String,
-                }),
-            }
-        }
-        let issuer = string(claims, "iss")?.ok_or(Error::MissingClaim { name: "iss" })?;
-        let sid = string(claims, "sid")?;
-        let sub = string(claims, "sub")?;
-        if sid.is_none() && sub.is_none() {
-            return Err(Error::MissingSubjectAndSession);
-        }
-        Ok(SessionRecord::new(issuer, sid, sub, now))
-    }
-}
-
-/// Answers "was this session logged out?" for the adapters' per-request check.
-pub trait SessionStatus: Send + Sync {
-    /// Whether a logout token ended `session`: one naming its `(issuer,
-    /// sid)`, or a `sub`-only one naming its `(issuer, sub)` issued after
-    /// the session was authenticated.
-    fn is_logged_out(
-        &self,
-        session: &SessionRecord,
-        now: UnixTime,
-    ) -> impl Future<Output = Result<bool, BackendError>> + Send;
-}
-
-impl<T: SessionStatus> SessionStatus for std::sync::Arc<T> {
-    fn is_logged_out(
-        &self,
-        session: &SessionRecord,
-        now: UnixTime,
-    ) -> impl Future<Output = Result<bool, BackendError>> + Send {
-        (**self).is_logged_out(session, now)
-    }
-}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave these maps inconsistent
@@ -111,24 +25,130 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-type Fingerprint = [u8; 16];
+/// The stable, hashed name of a replay marker or a logged-out marker: the
+/// one key derivation every store uses (the memory stores here, the Redis
+/// store, any shared store of your own), so that instances of different
+/// versions sharing one store agree on every key.
+///
+/// The key is SHA-256 over a versioned domain tag, the marker's kind, and
+/// the issuer and the identifier, each length-prefixed: attacker-chosen
+/// `jti`, `sid` and `sub` values (any length, any bytes: `:`, `*`,
+/// newlines, non-ASCII) can neither collide with another pair nor inject
+/// anything into a store's command, since only the digest is used. Its text
+/// form ([`fmt::Display`]) is `jti:`, `sid:` or `sub:` followed by the 43
+/// base64url characters of the digest, safe as (part of) a Redis key.
+///
+/// ```
+/// use backchannel_logout::store::StoreKey;
+///
+/// let key = StoreKey::session("https://op.example.com", "s-1");
+/// assert!(key.to_string().starts_with("sid:"));
+/// assert_eq!(key.to_string().len(), 4 + 43);
+/// // The issuer and the identifier are separate inputs, never concatenated.
+/// assert_ne!(StoreKey::session("https://op", "a:b"), StoreKey::session("https://op:a", "b"));
+/// assert_ne!(StoreKey::session("https://op", "x"), StoreKey::subject("https://op", "x"));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StoreKey {
+    kind: MarkerKind,
+    digest: [u8; 32],
+}
 
-fn fingerprint(issuer: &str, jti: &str) -> Fingerprint {
-    let digest = Sha256::new()
-        .chain_update(issuer.as_bytes())
-        .chain_update([0u8])
-        .chain_update(jti.as_bytes())
-        .finalize();
-    let mut out = [0u8; 16];
-    out.copy_from_slice(digest.get(..16).unwrap_or(&[0u8; 16]));
-    out
+/// What a [`StoreKey`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MarkerKind {
+    /// A used token: `(issuer, jti)`.
+    Replay,
+    /// A logged-out session: `(issuer, sid)`.
+    Session,
+    /// A logged-out subject: `(issuer, sub)`, with the logout's `iat`.
+    Subject,
+}
+
+impl MarkerKind {
+    /// The tag in the key's text form and in its derivation.
+    #[must_use]
+    pub fn tag(self) -> &'static str {
+        match self {
+            MarkerKind::Replay => "jti",
+            MarkerKind::Session => "sid",
+            MarkerKind::Subject => "sub",
+        }
+    }
+}
+
+impl StoreKey {
+    /// Version 1 of the derivation. A change would be a new version with a
+    /// new tag, never a silent change of this one.
+    const DOMAIN: &'static [u8] = b"backchannel-logout/store-key/v1";
+
+    fn derive(kind: MarkerKind, issuer: &str, value: &str) -> Self {
+        let len = |s: &str| u64::try_from(s.len()).unwrap_or(u64::MAX).to_be_bytes();
+        let digest = Sha256::new()
+            .chain_update(Self::DOMAIN)
+            .chain_update([0u8])
+            .chain_update(kind.tag().as_bytes())
+            .chain_update(len(issuer))
+            .chain_update(issuer.as_bytes())
+            .chain_update(len(value))
+            .chain_update(value.as_bytes())
+            .finalize();
+        StoreKey {
+            kind,
+            digest: digest.into(),
+        }
+    }
+
+    /// The replay marker of a token: `(issuer, jti)`.
+    #[must_use]
+    pub fn replay(issuer: &str, jti: &str) -> Self {
+        Self::derive(MarkerKind::Replay, issuer, jti)
+    }
+
+    /// The logged-out marker of a session: `(issuer, sid)`.
+    #[must_use]
+    pub fn session(issuer: &str, sid: &str) -> Self {
+        Self::derive(MarkerKind::Session, issuer, sid)
+    }
+
+    /// The logged-out marker of every session of a subject: `(issuer, sub)`.
+    #[must_use]
+    pub fn subject(issuer: &str, sub: &str) -> Self {
+        Self::derive(MarkerKind::Subject, issuer, sub)
+    }
+
+    /// What the key names.
+    #[must_use]
+    pub fn kind(&self) -> MarkerKind {
+        self.kind
+    }
+
+    /// The SHA-256 digest.
+    #[must_use]
+    pub fn digest(&self) -> &[u8; 32] {
+        &self.digest
+    }
+}
+
+impl fmt::Display for StoreKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 43];
+        let encoded = Base64UrlUnpadded::encode(&self.digest, &mut buf).map_err(|_| fmt::Error)?;
+        write!(f, "{}:{encoded}", self.kind.tag())
+    }
+}
+
+impl fmt::Debug for StoreKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StoreKey({self})")
+    }
 }
 
 /// An in-memory replay guard for one process.
 ///
-/// Each entry is a 16-byte fingerprint of `(issuer, jti)` plus its expiry,
-/// so memory is fixed by the capacity (about 64 bytes an entry: 6.4 MB at
-/// the default 100,000), whatever the `jti` values look like. Entries
+/// Each entry is the [`StoreKey`] of `(issuer, jti)` (a 32-byte digest)
+/// plus its expiry, so memory is fixed by the capacity (about 100 bytes an
+/// entry: 10 MB at the default 100,000), whatever the `jti` values look like. Entries
 /// expire at [`LogoutToken::remember_jti_until`]. Only validly signed
 /// tokens reach the guard, so only the provider can fill it; when full,
 /// expired entries are dropped first, then the oldest, whose replay
@@ -143,8 +163,8 @@ pub struct MemoryReplayGuard {
 
 #[derive(Debug, Default)]
 struct ReplayEntries {
-    until: HashMap<Fingerprint, UnixTime>,
-    order: VecDeque<(Fingerprint, UnixTime)>,
+    until: HashMap<StoreKey, UnixTime>,
+    order: VecDeque<(StoreKey, UnixTime)>,
 }
 
 impl MemoryReplayGuard {
@@ -180,7 +200,7 @@ impl MemoryReplayGuard {
     }
 
     fn first_use_now(&self, issuer: &str, jti: &str, until: UnixTime, now: UnixTime) -> Freshness {
-        let key = fingerprint(issuer, jti);
+        let key = StoreKey::replay(issuer, jti);
         let mut e = lock(&self.inner);
         if let Some(&t) = e.until.get(&key)
             && t > now
@@ -222,7 +242,9 @@ impl ReplayGuard for MemoryReplayGuard {
     }
 
     async fn release(&self, issuer: &str, jti: &str) -> Result<(), BackendError> {
-        lock(&self.inner).until.remove(&fingerprint(issuer, jti));
+        lock(&self.inner)
+            .until
+            .remove(&StoreKey::replay(issuer, jti));
         Ok(())
     }
 }
@@ -233,12 +255,16 @@ impl ReplayGuard for MemoryReplayGuard {
 /// A `sid` logout marks `(issuer, sid)`; a `sub`-only logout marks
 /// `(issuer, sub)` with the token's `iat`, ending every session of that
 /// subject authenticated before it and none after. Markers live for the
-/// marker TTL (default 24 hours): set it to at least your sessions' lifetime.
+/// marker TTL (default 24 hours), which is also its
+/// [`logout_retention`](SessionStatus::logout_retention): the per-request
+/// [`SessionCheck`](crate::session::SessionCheck) ends any session
+/// authenticated longer ago than that, so no session outlives the marker
+/// that would end it. Choose the TTL as the longest a login may last.
 ///
 /// Bounded: at most `capacity` markers (default 1,000,000). Each marker
-/// is a 16-byte fingerprint of `(issuer, sid)` or `(issuer, sub)` plus its
-/// times, about 70 bytes whatever the identifiers' length, so a full store
-/// holds about 70 MB. Expired markers leave first; if none has expired,
+/// is the [`StoreKey`] of `(issuer, sid)` or `(issuer, sub)` (a 32-byte
+/// digest) plus its times, about 110 bytes whatever the identifiers'
+/// length, so a full store holds about 110 MB. Expired markers leave first; if none has expired,
 /// recording fails, the receiver answers 400 and the provider learns the
 /// logout did not happen, rather than a marker being silently lost.
 #[derive(Debug)]
@@ -250,13 +276,13 @@ pub struct MemoryLogoutStore {
 
 #[derive(Debug, Default)]
 struct Markers {
-    /// Fingerprint of `(issuer, sid)` → marker expiry.
-    sids: HashMap<Fingerprint, UnixTime>,
-    /// Fingerprint of `(issuer, sub)` → (latest logout `iat`, marker expiry).
-    subs: HashMap<Fingerprint, (UnixTime, UnixTime)>,
+    /// Key of `(issuer, sid)` → marker expiry.
+    sids: HashMap<StoreKey, UnixTime>,
+    /// Key of `(issuer, sub)` → (latest logout `iat`, marker expiry).
+    subs: HashMap<StoreKey, (UnixTime, UnixTime)>,
     /// Every marker written, oldest first. All markers live for the same
     /// TTL, so this is also expiry order: expired ones leave from the front.
-    order: VecDeque<(Scope, Fingerprint, UnixTime)>,
+    order: VecDeque<(Scope, StoreKey, UnixTime)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,7 +297,7 @@ impl Markers {
     }
 
     /// The expiry the map holds for a queued marker, if it is still that one.
-    fn current(&self, scope: Scope, key: &Fingerprint) -> Option<UnixTime> {
+    fn current(&self, scope: Scope, key: &StoreKey) -> Option<UnixTime> {
         match scope {
             Scope::Sid => self.sids.get(key).copied(),
             Scope::Sub => self.subs.get(key).map(|(_, exp)| *exp),
@@ -295,14 +321,6 @@ impl Markers {
             }
         }
     }
-}
-
-fn marker_key(scope: Scope, issuer: &str, name: &str) -> Fingerprint {
-    let tag = match scope {
-        Scope::Sid => "sid",
-        Scope::Sub => "sub",
-    };
-    fingerprint(issuer, &format!("{tag}\0{name}"))
 }
 
 impl MemoryLogoutStore {
@@ -348,11 +366,9 @@ impl MemoryLogoutStore {
         let expires = now.saturating_add(self.ttl);
         let (scope, key) = match logout.scope() {
             LogoutScope::Session { sid, .. } => {
-                (Scope::Sid, marker_key(Scope::Sid, logout.issuer(), sid))
+                (Scope::Sid, StoreKey::session(logout.issuer(), sid))
             }
-            LogoutScope::Subject { sub } => {
-                (Scope::Sub, marker_key(Scope::Sub, logout.issuer(), sub))
-            }
+            LogoutScope::Subject { sub } => (Scope::Sub, StoreKey::subject(logout.issuer(), sub)),
         };
         let mut m = lock(&self.inner);
         m.expire(now);
@@ -389,13 +405,11 @@ impl MemoryLogoutStore {
     #[must_use]
     pub fn is_logged_out_now(&self, session: &SessionRecord, now: UnixTime) -> bool {
         let sid = session
-            .sid
-            .as_deref()
-            .map(|sid| marker_key(Scope::Sid, &session.issuer, sid));
+            .sid()
+            .map(|sid| StoreKey::session(session.issuer(), sid));
         let sub = session
-            .sub
-            .as_deref()
-            .map(|sub| marker_key(Scope::Sub, &session.issuer, sub));
+            .sub()
+            .map(|sub| StoreKey::subject(session.issuer(), sub));
         let m = lock(&self.inner);
         if let Some(key) = sid
             && m.sids.get(&key).is_some_and(|exp| *exp > now)
@@ -405,7 +419,7 @@ impl MemoryLogoutStore {
         if let Some(key) = sub
             && let Some((iat, exp)) = m.subs.get(&key)
         {
-            return *exp > now && session.authenticated_at < *iat;
+            return *exp > now && session.authenticated_at() < *iat;
         }
         false
     }
@@ -430,5 +444,9 @@ impl SessionStatus for MemoryLogoutStore {
         now: UnixTime,
     ) -> Result<bool, BackendError> {
         Ok(self.is_logged_out_now(session, now))
+    }
+
+    fn logout_retention(&self) -> Duration {
+        self.ttl
     }
 }

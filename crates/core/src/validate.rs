@@ -267,6 +267,12 @@ impl Validator {
         self.config.leeway
     }
 
+    /// The configured maximum token size, in bytes.
+    #[must_use]
+    pub fn max_token_size(&self) -> usize {
+        self.config.max_token_size
+    }
+
     /// Verifies the signature and validates the claims of a logout token
     /// (Back-Channel Logout 1.0 §2.6), with `now` as the current time.
     ///
@@ -546,13 +552,28 @@ pub struct UnverifiedToken {
 /// # Errors
 ///
 /// Form and header errors, and [`Error::TokenTooLarge`] over
-/// [`Validator::DEFAULT_MAX_TOKEN_SIZE`].
+/// [`Validator::DEFAULT_MAX_TOKEN_SIZE`] (see
+/// [`peek_unverified_with_limit`] for another limit).
 pub fn peek_unverified(token: &[u8]) -> Result<UnverifiedToken, Error> {
-    if token.len() > Validator::DEFAULT_MAX_TOKEN_SIZE {
+    peek_unverified_with_limit(token, Validator::DEFAULT_MAX_TOKEN_SIZE)
+}
+
+/// [`peek_unverified`] for tokens of up to `max_token_size` bytes (the
+/// validators' configured [`Validator::max_token_size`]).
+///
+/// # Errors
+///
+/// Form and header errors, and [`Error::TokenTooLarge`] over
+/// `max_token_size`.
+pub fn peek_unverified_with_limit(
+    token: &[u8],
+    max_token_size: usize,
+) -> Result<UnverifiedToken, Error> {
+    if token.len() > max_token_size {
         crate::error::refusing();
         return Err(Error::TokenTooLarge {
             len: token.len(),
-            max: Validator::DEFAULT_MAX_TOKEN_SIZE,
+            max: max_token_size,
         });
     }
     let compact = Compact::split(token)?;
@@ -636,6 +657,18 @@ impl ValidatorSet {
         self.by_issuer.keys().map(String::as_str)
     }
 
+    /// The largest [`Validator::max_token_size`] in the set: the limit up
+    /// to which a token is read to route it (its validator then applies
+    /// its own).
+    #[must_use]
+    pub fn max_token_size(&self) -> usize {
+        self.by_issuer
+            .values()
+            .map(Validator::max_token_size)
+            .max()
+            .unwrap_or(Validator::DEFAULT_MAX_TOKEN_SIZE)
+    }
+
     /// Finds the validator for the token's (unverified) issuer.
     ///
     /// # Errors
@@ -643,7 +676,7 @@ impl ValidatorSet {
     /// Form and header errors; [`Error::MissingClaim`] without an `iss`;
     /// [`Error::UnknownIssuer`] for an issuer not in the set.
     pub fn route(&self, token: &[u8]) -> Result<&Validator, Error> {
-        let peeked = peek_unverified(token)?;
+        let peeked = peek_unverified_with_limit(token, self.max_token_size())?;
         let issuer = peeked.issuer.ok_or(Error::MissingClaim { name: "iss" })?;
         self.by_issuer
             .get(&issuer)

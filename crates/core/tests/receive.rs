@@ -43,7 +43,7 @@ fn receiver() -> (MemReceiver, Arc<MemoryLogoutStore>) {
     let store = Arc::new(MemoryLogoutStore::new());
     let r = Receiver::new(
         validator(),
-        StaticKeys::new(keys()),
+        StaticKeys::new(Issuer::new(ISS), keys()),
         MemoryReplayGuard::new(),
         Arc::clone(&store),
     );
@@ -105,7 +105,8 @@ async fn valid_token_is_200_and_ends_the_session() {
     assert_ok(&out);
     assert_eq!(out.issuer.as_deref(), Some(ISS));
     assert_eq!(out.kid.as_deref(), Some(rsa().kid()));
-    let session = SessionRecord::new(ISS, Some("s-1".into()), Some("user-1".into()), now());
+    let session =
+        SessionRecord::new(ISS, Some("s-1".into()), Some("user-1".into()), now()).unwrap();
     assert!(store.is_logged_out_now(&session, now()));
 }
 
@@ -128,7 +129,7 @@ async fn accepts_charset_extra_parameters_and_awkward_sids() {
         )
         .await;
     assert_ok(&out);
-    let session = SessionRecord::new(ISS, Some(sid), None, now());
+    let session = SessionRecord::new(ISS, Some(sid), None, now()).unwrap();
     assert!(store.is_logged_out_now(&session, now()));
 }
 
@@ -366,7 +367,7 @@ async fn sink_failure_is_400_and_the_retry_succeeds() {
     });
     let r = Receiver::new(
         validator(),
-        StaticKeys::new(keys()),
+        StaticKeys::new(Issuer::new(ISS), keys()),
         MemoryReplayGuard::new(),
         Arc::clone(&sink),
     );
@@ -393,7 +394,7 @@ async fn full_marker_store_refuses_rather_than_losing_a_logout() {
     ));
     let r = Receiver::new(
         validator(),
-        StaticKeys::new(keys()),
+        StaticKeys::new(Issuer::new(ISS), keys()),
         MemoryReplayGuard::new(),
         Arc::clone(&store),
     );
@@ -419,7 +420,7 @@ async fn routes_among_several_issuers() {
     .unwrap();
     let r = Receiver::new(
         set,
-        StaticKeys::new(keys()),
+        StaticKeys::new(Issuer::new(ISS), keys()).with(Issuer::new(other), keys()),
         MemoryReplayGuard::new(),
         MemoryLogoutStore::new(),
     );
@@ -436,4 +437,114 @@ async fn routes_among_several_issuers() {
         &r.receive(FORM, &body_of(&t), now()).await,
         "unknown_issuer",
     );
+}
+
+#[tokio::test]
+async fn a_key_of_one_issuer_never_verifies_a_token_claiming_another() {
+    let issuer_a = "https://a.example.com";
+    let issuer_b = "https://b.example.com";
+    let key_a = SigningKey::generate(Algorithm::ES256, "key-a");
+    let key_b = SigningKey::generate(Algorithm::ES256, "key-b");
+    let jwks = |k: &SigningKey| KeySet::from_jwks(SigningKey::jwks(&[k]).as_bytes()).unwrap();
+    let mut set = ValidatorSet::new();
+    for iss in [issuer_a, issuer_b] {
+        set.insert(
+            Validator::builder(Issuer::new(iss), ClientId::new(CLIENT))
+                .algorithms([Algorithm::ES256])
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+    }
+    let r = Receiver::new(
+        set,
+        StaticKeys::new(Issuer::new(issuer_a), jwks(&key_a))
+            .with(Issuer::new(issuer_b), jwks(&key_b)),
+        MemoryReplayGuard::new(),
+        MemoryLogoutStore::new(),
+    );
+    // Provider A's key, claiming issuer B: B's keys do not hold it.
+    let forged = TokenBuilder::new(issuer_b, CLIENT, NOW)
+        .sid("s")
+        .sign(&key_a);
+    assert_rejected(
+        &r.receive(FORM, &body_of(&forged), now()).await,
+        "key_not_found",
+    );
+    // Each provider's own tokens pass.
+    for (iss, key) in [(issuer_a, &key_a), (issuer_b, &key_b)] {
+        let t = TokenBuilder::new(iss, CLIENT, NOW).sid("s").sign(key);
+        assert_ok(&r.receive(FORM, &body_of(&t), now()).await);
+    }
+}
+
+#[tokio::test]
+async fn an_issuer_without_static_keys_is_a_configuration_error() {
+    let r = Receiver::new(
+        validator(),
+        StaticKeys::new(Issuer::new("https://someone-else.example"), keys()),
+        MemoryReplayGuard::new(),
+        MemoryLogoutStore::new(),
+    );
+    let t = TokenBuilder::new(ISS, CLIENT, NOW).sid("s").sign(rsa());
+    let out = r.receive(FORM, &body_of(&t), now()).await;
+    assert_rejected(&out, "keys_unavailable");
+}
+
+#[tokio::test]
+async fn routing_among_issuers_honours_the_configured_token_size() {
+    // A provider sending big tokens (a long sid), with the limit raised.
+    let other = "https://tenant-2.example.com";
+    let mut set = ValidatorSet::new();
+    set.insert(
+        Validator::builder(Issuer::new(ISS), ClientId::new(CLIENT))
+            .max_token_size(40 * 1024)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    set.insert(
+        Validator::builder(Issuer::new(other), ClientId::new("client-2"))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(set.max_token_size(), 40 * 1024);
+    let r = Receiver::new(
+        set,
+        StaticKeys::new(Issuer::new(ISS), keys()).with(Issuer::new(other), keys()),
+        MemoryReplayGuard::new(),
+        MemoryLogoutStore::new(),
+    );
+    let big_sid = "s".repeat(20 * 1024);
+    let t = TokenBuilder::new(ISS, CLIENT, NOW)
+        .sid(&big_sid)
+        .sign(rsa());
+    assert!(t.len() > Validator::DEFAULT_MAX_TOKEN_SIZE);
+    let out = r.receive(FORM, &body_of(&t), now()).await;
+    assert_ok(&out);
+    // The other issuer keeps its own (default) limit.
+    let t = TokenBuilder::new(other, "client-2", NOW)
+        .sid(&big_sid)
+        .sign(rsa());
+    assert_rejected(
+        &r.receive(FORM, &body_of(&t), now()).await,
+        "token_too_large",
+    );
+}
+
+#[tokio::test]
+async fn a_shared_receiver_answers_like_the_receiver() {
+    let (r, store) = receiver();
+    let shared: backchannel_logout::SharedReceiver = r.shared();
+    let copy = shared.clone();
+    assert_eq!(shared.max_body(), 64 * 1024);
+    let t = TokenBuilder::new(ISS, CLIENT, NOW).sid("s-9").sign(rsa());
+    assert_ok(&shared.receive(FORM, &body_of(&t), now()).await);
+    assert_rejected(
+        &copy.receive(FORM, &body_of(&t), now()).await,
+        "replayed_token",
+    );
+    assert_eq!(store.len(), 1);
+    assert_rejected(&shared.unreadable_body(), "unreadable_body");
 }

@@ -33,6 +33,7 @@ fn session(sid: Option<&str>, sub: &str, authenticated_at: u64) -> SessionRecord
         Some(sub.to_owned()),
         at(authenticated_at),
     )
+    .unwrap()
 }
 
 #[test]
@@ -47,8 +48,13 @@ fn sid_logout_ends_that_session_only() {
     // Alice's other session, Bob's session, another issuer's same sid: untouched.
     assert!(!store.is_logged_out_now(&session(Some("s-2"), "alice", NOW - 10), at(NOW)));
     assert!(!store.is_logged_out_now(&session(Some("s-3"), "bob", NOW - 10), at(NOW)));
-    let mut elsewhere = session(Some("s-1"), "alice", NOW - 10);
-    elsewhere.issuer = "https://other.example".into();
+    let elsewhere = SessionRecord::new(
+        "https://other.example",
+        Some("s-1".into()),
+        Some("alice".into()),
+        at(NOW - 10),
+    )
+    .unwrap();
     assert!(!store.is_logged_out_now(&elsewhere, at(NOW)));
 }
 
