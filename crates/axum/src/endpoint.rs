@@ -1,8 +1,7 @@
 //! The back-channel logout endpoint (Back-Channel Logout 1.0 §2.5, §2.8):
-//! the request's content type and body go to the core's [`Receiver`], its
-//! answer comes back as an Axum response.
+//! the request's content type and body go to the core's
+//! [`SharedReceiver`], its answer comes back as an Axum response.
 
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::body::Body;
@@ -11,12 +10,8 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
-use backchannel_logout::request::RequestError;
-use backchannel_logout::{
-    KeySource, LogoutScope, LogoutSink, Outcome, Receiver, Rejection, ReplayGuard, UnixTime,
-};
+use backchannel_logout::{SharedReceiver, UnixTime};
 use http_body_util::BodyExt;
-use tracing::{Instrument, field};
 
 /// The endpoint as a [`MethodRouter`] carrying its receiver: mount it at the
 /// path you registered as `backchannel_logout_uri`, in one line, whatever
@@ -32,90 +27,50 @@ use tracing::{Instrument, field};
 /// after the `.layer(..)` calls that must not apply to it).
 ///
 /// ```
-/// # use std::sync::Arc;
 /// # use axum::Router;
-/// # use backchannel_logout::{ClientId, Issuer, KeySet, MemoryLogoutStore, MemoryReplayGuard, Receiver, StaticKeys, Validator};
-/// # fn app(receiver: Arc<Receiver<StaticKeys, MemoryReplayGuard, MemoryLogoutStore>>) -> Router {
+/// # use backchannel_logout::SharedReceiver;
+/// # fn app(receiver: SharedReceiver) -> Router {
 /// use backchannel_logout_axum::logout_route;
 ///
 /// Router::new().route("/backchannel-logout", logout_route(receiver))
 /// # }
 /// ```
-pub fn logout_route<K, R, S, T>(receiver: Arc<Receiver<K, R, S>>) -> MethodRouter<T>
+pub fn logout_route<T>(receiver: impl Into<SharedReceiver>) -> MethodRouter<T>
 where
-    K: KeySource + 'static,
-    R: ReplayGuard + 'static,
-    S: LogoutSink + 'static,
     T: Clone + Send + Sync + 'static,
 {
-    post(logout_handler::<K, R, S>)
+    post(logout_handler)
         .fallback(method_not_allowed)
-        .with_state(receiver)
+        .with_state(receiver.into())
 }
 
-/// The endpoint as a handler, for an application that keeps the receiver
-/// in its own state (reached through [`FromRef`](axum::extract::FromRef)):
-/// `.route("/backchannel-logout", post(logout_handler::<K, R, S>))`.
-/// [`logout_route`] is the same without naming the types.
+/// The endpoint as a handler, for an application that keeps the
+/// [`SharedReceiver`] in its own state (reached through
+/// [`FromRef`](axum::extract::FromRef)):
+/// `.route("/backchannel-logout", post(logout_handler))`. [`logout_route`]
+/// is the same, carrying its own state.
 ///
-/// Reads the body up to the receiver's [`max_body`](Receiver::max_body)
-/// plus one byte, and hands the content type and those bytes to
-/// [`Receiver::receive`] with the current time. A larger body is therefore
-/// refused by the core, with its 400 JSON answer (`body_too_large`), not with
-/// a bare 413: the provider sees the same answer from every adapter. The
-/// answer is the core's, copied unchanged: exactly 200 with an empty body, or
-/// 400 with a JSON error, both with `Cache-Control: no-store`.
-///
-/// Logs one event per request in a `backchannel_logout` span whose fields
-/// are the claimed `issuer` and `kid`, the `outcome` (`logged_out` or
-/// `rejected`) and the failed `check` (the core's code); the event names the
-/// session (`sid`) or user (`sub`) logged out, or the error (a backend's at
-/// error level, the cause the provider does not see). Never the token.
-pub async fn logout_handler<K, R, S>(
-    State(receiver): State<Arc<Receiver<K, R, S>>>,
-    request: Request,
-) -> Response
-where
-    K: KeySource,
-    R: ReplayGuard,
-    S: LogoutSink,
-{
-    let span = tracing::info_span!(
-        "backchannel_logout",
-        issuer = field::Empty,
-        kid = field::Empty,
-        outcome = field::Empty,
-        check = field::Empty,
-    );
-    receive(&receiver, request).instrument(span).await
-}
-
-async fn receive<K, R, S>(receiver: &Receiver<K, R, S>, request: Request) -> Response
-where
-    K: KeySource,
-    R: ReplayGuard,
-    S: LogoutSink,
-{
+/// Reads the body up to the receiver's
+/// [`max_body`](SharedReceiver::max_body) plus one byte, and hands the
+/// content type and those bytes to the receiver with the current time. A
+/// larger body is therefore refused by the core, with its 400 JSON answer
+/// (`body_too_large`), not with a bare 413: the provider sees the same
+/// answer from every adapter. The answer is the core's, copied unchanged,
+/// and so is the logging (one event per request, see
+/// [`backchannel_logout::log`]).
+pub async fn logout_handler(State(receiver): State<SharedReceiver>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let content_type = parts
         .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let body = match read_limited(body, receiver.max_body()).await {
-        Ok(body) => body,
-        Err(error) => {
-            // The connection broke mid-body: there is nothing for the core
-            // to judge, and the provider is likely gone already.
-            let span = tracing::Span::current();
-            span.record("outcome", "rejected");
-            span.record("check", "unreadable_body");
-            tracing::warn!(%error, "back-channel logout refused");
-            return to_axum(Rejection::from(RequestError::UnreadableBody).response());
+    let outcome = match read_limited(body, receiver.max_body()).await {
+        Ok(body) => {
+            let now = UnixTime::from_system_time(SystemTime::now());
+            receiver.receive(content_type, &body, now).await
         }
+        Err(_) => receiver.unreadable_body(),
     };
-    let now = UnixTime::from_system_time(SystemTime::now());
-    let outcome = receiver.receive(content_type, &body, now).await;
-    log(&outcome);
     to_axum(outcome.response)
 }
 
@@ -136,56 +91,20 @@ async fn read_limited(mut body: Body, max: usize) -> Result<Vec<u8>, axum::Error
     Ok(bytes)
 }
 
-fn log(outcome: &Outcome) {
-    let span = tracing::Span::current();
-    if let Some(issuer) = &outcome.issuer {
-        span.record("issuer", issuer.as_str());
-    }
-    if let Some(kid) = &outcome.kid {
-        span.record("kid", kid.as_str());
-    }
-    match &outcome.result {
-        Ok(logout) => {
-            span.record("outcome", "logged_out");
-            match logout.scope() {
-                LogoutScope::Session { sid, .. } => tracing::info!(sid, "back-channel logout"),
-                LogoutScope::Subject { sub } => tracing::info!(sub, "back-channel logout"),
-            }
-        }
-        Err(rejection) => {
-            span.record("outcome", "rejected");
-            span.record("check", rejection.code());
-            match rejection {
-                // The provider only learns the code; the cause is for the logs.
-                Rejection::KeySource(e) | Rejection::ReplayGuard(e) | Rejection::Sink(e) => {
-                    tracing::error!(error = %e, "back-channel logout failed");
-                }
-                _ => tracing::warn!(error = %rejection, "back-channel logout refused"),
-            }
-        }
-    }
-}
-
 async fn method_not_allowed() -> Response {
     to_axum(backchannel_logout::Response::method_not_allowed())
 }
 
 /// Copies the core's answer into an Axum response, unchanged.
-fn to_axum(answer: backchannel_logout::Response) -> Response {
+pub(crate) fn to_axum(answer: backchannel_logout::Response) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, Body::from(answer.body)).into_response();
     for (name, value) in answer.headers {
-        match (
+        if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(value),
         ) {
-            (Ok(name), Ok(value)) => {
-                response.headers_mut().append(name, value);
-            }
-            _ => tracing::error!(
-                header = name,
-                "invalid header in the core's answer, dropped"
-            ),
+            response.headers_mut().append(name, value);
         }
     }
     response
@@ -213,5 +132,8 @@ mod tests {
         let r = to_axum(backchannel_logout::Response::ok());
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.headers().len(), 1);
+        let r = to_axum(backchannel_logout::Response::service_unavailable());
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()["retry-after"], "5");
     }
 }

@@ -1,30 +1,27 @@
-//! The per-request check (the logged-out marker, see the architecture's
-//! "Sessions"): what to record at login, a layer that ends a session a
-//! logout token named, and an extractor for the live session.
+//! The per-request check with `tower-sessions`: the login helper, a layer
+//! that asks the core's [`SessionCheck`] about the session and purges an
+//! ended one, and an extractor for the live session.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::SystemTime;
 
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use backchannel_logout::{SessionRecord, SessionStatus, UnixTime};
+use backchannel_logout::{SESSION_KEY, SessionCheck, SessionRecord, SessionStatus, UnixTime};
 use tower::{Layer, Service};
 use tower_sessions::Session;
 
-/// The key under which [`record_login`] stores the [`SessionRecord`] in the
-/// `tower_sessions` session.
-pub const SESSION_KEY: &str = "backchannel_logout.session";
+use crate::endpoint::to_axum;
 
 /// Records, at login, what a logout token will later be matched against:
 /// call it in your OpenID Connect login callback with the validated ID
 /// token's `iss`, `sid` and `sub` and the current time
-/// ([`SessionRecord::from_id_token_claims`] builds it from the claims).
+/// ([`SessionRecord::from_id_token_claims`] builds it from the claims). It
+/// is stored under the core's [`SESSION_KEY`].
 ///
 /// It also gives the session a new id, as every login should (against
 /// session fixation).
@@ -32,11 +29,11 @@ pub const SESSION_KEY: &str = "backchannel_logout.session";
 /// ```
 /// # use backchannel_logout::{SessionRecord, UnixTime};
 /// # use tower_sessions::Session;
-/// # async fn callback(session: Session, iss: String, sid: Option<String>, sub: String) -> Result<(), tower_sessions::session::Error> {
+/// # async fn callback(session: Session, iss: String, sid: Option<String>, sub: String) -> Result<(), Box<dyn std::error::Error>> {
 /// use backchannel_logout_axum::record_login;
 ///
 /// let now = UnixTime::from_system_time(std::time::SystemTime::now());
-/// record_login(&session, SessionRecord::new(iss, sid, Some(sub), now)).await?;
+/// record_login(&session, SessionRecord::new(iss, sid, Some(sub), now)?).await?;
 /// # Ok(()) }
 /// ```
 ///
@@ -53,8 +50,8 @@ pub async fn record_login(
 
 /// The session's [`SessionRecord`] if it is live: `None` when the request
 /// has no session, its session was never recorded with [`record_login`], or
-/// a logout token ended it (the [`LogoutCheckLayer`] then has already
-/// deleted it and cleared its cookie).
+/// it has ended (the [`LogoutCheckLayer`] then has already deleted it and
+/// cleared its cookie).
 ///
 /// Read who is logged in through this extractor: it is the result of this
 /// request's check.
@@ -64,7 +61,7 @@ pub async fn record_login(
 ///
 /// async fn whoami(LiveSession(session): LiveSession) -> String {
 ///     match session {
-///         Some(record) => format!("{:?} at {}", record.sub, record.issuer),
+///         Some(record) => format!("{:?} at {}", record.sub(), record.issuer()),
 ///         None => "anonymous".to_owned(),
 ///     }
 /// }
@@ -88,33 +85,30 @@ impl<T: Send + Sync> FromRequestParts<T> for LiveSession {
 }
 
 /// [`LiveSession`] was used on a route the [`LogoutCheckLayer`] does not
-/// wrap: a programming error, answered with 500.
+/// wrap: a programming error, answered like a failed session layer (500).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("LiveSession needs the LogoutCheckLayer on this route")]
 pub struct MissingLogoutCheck;
 
 impl IntoResponse for MissingLogoutCheck {
     fn into_response(self) -> Response {
-        tracing::error!("{self}");
-        (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
+        to_axum(backchannel_logout::Response::internal_error())
     }
 }
 
 /// The per-request check as a [`tower::Layer`]: on every request it reads
-/// the [`SessionRecord`] that [`record_login`] stored, asks `status` (for
-/// instance the core's [`MemoryLogoutStore`](backchannel_logout::MemoryLogoutStore),
-/// the same store the receiver writes to) whether a logout token ended it,
-/// and if so flushes the session (deleted from the store, cookie cleared),
-/// so that the handler sees an anonymous request. The result is available
-/// to handlers as [`LiveSession`].
+/// the [`SessionRecord`] that [`record_login`] stored, asks the core's
+/// [`SessionCheck`] whether the session is still live (for instance against
+/// the [`MemoryLogoutStore`](backchannel_logout::MemoryLogoutStore) the
+/// receiver writes to), and if it has ended flushes it (deleted from the
+/// store, cookie cleared), so that the handler sees an anonymous request.
+/// The result is available to handlers as [`LiveSession`].
 ///
 /// It needs the `tower_sessions` [`SessionManagerLayer`](tower_sessions::SessionManagerLayer)
 /// outside it (added after it, with Axum's `.layer` order), and should not
-/// wrap the back-channel logout route.
-///
-/// Failures answer, rather than let a possibly ended session through:
-/// 500 when the session layer is missing or the session store fails, 503
-/// when `status` fails (its store is unreachable).
+/// wrap the back-channel logout route. When the check cannot be made, the
+/// core's answer is sent instead of calling the handler (see
+/// [`SessionDecision`](backchannel_logout::SessionDecision)).
 ///
 /// ```
 /// # use std::sync::Arc;
@@ -130,63 +124,51 @@ impl IntoResponse for MissingLogoutCheck {
 ///     .layer(LogoutCheckLayer::new(Arc::clone(&markers)))
 ///     .layer(SessionManagerLayer::new(MemoryStore::default()));
 /// ```
-#[derive(Debug)]
-pub struct LogoutCheckLayer<St> {
-    status: Arc<St>,
+#[derive(Debug, Clone)]
+pub struct LogoutCheckLayer {
+    check: SessionCheck,
 }
 
-impl<St> LogoutCheckLayer<St> {
-    /// Checks sessions against `status`.
-    pub fn new(status: St) -> Self {
+impl LogoutCheckLayer {
+    /// Checks sessions against `status`, the store of logged-out markers.
+    pub fn new(status: impl SessionStatus + 'static) -> Self {
         LogoutCheckLayer {
-            status: Arc::new(status),
+            check: SessionCheck::new(status),
         }
     }
 }
 
-impl<St> Clone for LogoutCheckLayer<St> {
-    fn clone(&self) -> Self {
-        LogoutCheckLayer {
-            status: Arc::clone(&self.status),
-        }
+impl From<SessionCheck> for LogoutCheckLayer {
+    fn from(check: SessionCheck) -> Self {
+        LogoutCheckLayer { check }
     }
 }
 
-impl<Svc, St> Layer<Svc> for LogoutCheckLayer<St> {
-    type Service = LogoutCheck<Svc, St>;
+impl<Svc> Layer<Svc> for LogoutCheckLayer {
+    type Service = LogoutCheck<Svc>;
 
     fn layer(&self, inner: Svc) -> Self::Service {
         LogoutCheck {
             inner,
-            status: Arc::clone(&self.status),
+            check: self.check.clone(),
         }
     }
 }
 
 /// The service [`LogoutCheckLayer`] wraps around a route.
-#[derive(Debug)]
-pub struct LogoutCheck<Svc, St> {
+#[derive(Debug, Clone)]
+pub struct LogoutCheck<Svc> {
     inner: Svc,
-    status: Arc<St>,
+    check: SessionCheck,
 }
 
-impl<Svc: Clone, St> Clone for LogoutCheck<Svc, St> {
-    fn clone(&self) -> Self {
-        LogoutCheck {
-            inner: self.inner.clone(),
-            status: Arc::clone(&self.status),
-        }
-    }
-}
-
-impl<Svc, St, B> Service<axum::http::Request<B>> for LogoutCheck<Svc, St>
+impl<Svc, B> Service<axum::http::Request<B>> for LogoutCheck<Svc>
 where
     Svc: Service<axum::http::Request<B>, Response = Response, Error = Infallible>
         + Clone
         + Send
         + 'static,
     Svc::Future: Send + 'static,
-    St: SessionStatus + 'static,
     B: Send + 'static,
 {
     type Response = Response;
@@ -201,57 +183,43 @@ where
         // Call the service that was polled ready; leave its clone behind.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let status = Arc::clone(&self.status);
+        let check = self.check.clone();
         Box::pin(async move {
-            let Some(session) = request.extensions().get::<Session>().cloned() else {
-                tracing::error!(
-                    "LogoutCheckLayer needs tower_sessions::SessionManagerLayer outside it"
-                );
-                return Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response());
-            };
-            match check(&session, &*status).await {
+            let session = request.extensions().get::<Session>().cloned();
+            match live_session(session, &check).await {
                 Ok(live) => {
                     request.extensions_mut().insert(live);
                     inner.call(request).await
                 }
-                Err(status) => Ok(status.into_response()),
+                Err(answer) => Ok(to_axum(answer)),
             }
         })
     }
 }
 
-/// The check itself: the live record, or the status to answer with.
-async fn check<St: SessionStatus>(
-    session: &Session,
-    status: &St,
-) -> Result<LiveSession, StatusCode> {
-    let record = match session.get::<SessionRecord>(SESSION_KEY).await {
-        Ok(Some(record)) => record,
-        Ok(None) => return Ok(LiveSession(None)),
-        Err(error) => {
-            tracing::error!(%error, "session store failed");
-            return Err(StatusCode::INTERNAL_SERVER_ERROR);
-        }
+/// Reads the record, asks the core, purges an ended session.
+async fn live_session(
+    session: Option<Session>,
+    check: &SessionCheck,
+) -> Result<LiveSession, backchannel_logout::Response> {
+    let Some(session) = session else {
+        let error = "LogoutCheckLayer needs tower_sessions::SessionManagerLayer outside it";
+        return Err(check.session_layer_failed(&error));
     };
+    let record = session
+        .get::<SessionRecord>(SESSION_KEY)
+        .await
+        .map_err(|e| check.session_layer_failed(&e))?;
     let now = UnixTime::from_system_time(SystemTime::now());
-    match status.is_logged_out(&record, now).await {
-        Ok(false) => Ok(LiveSession(Some(record))),
-        Ok(true) => {
-            if let Err(error) = session.flush().await {
-                tracing::error!(%error, "session store failed to end a logged-out session");
-                return Err(StatusCode::INTERNAL_SERVER_ERROR);
-            }
-            tracing::info!(
-                issuer = record.issuer.as_str(),
-                sid = record.sid.as_deref(),
-                sub = record.sub.as_deref(),
-                "session ended by a back-channel logout"
-            );
-            Ok(LiveSession(None))
-        }
-        Err(error) => {
-            tracing::error!(%error, "logged-out marker store failed");
-            Err(StatusCode::SERVICE_UNAVAILABLE)
-        }
+    let decision = check.check(record, now).await;
+    if let Some(answer) = decision.response() {
+        return Err(answer);
     }
+    if decision.is_ended() {
+        session
+            .flush()
+            .await
+            .map_err(|e| check.session_layer_failed(&e))?;
+    }
+    Ok(LiveSession(decision.into_live()))
 }

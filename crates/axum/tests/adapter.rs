@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Router, body::to_bytes};
 use backchannel_logout::{
     Algorithm, BackendError, ClientId, Issuer, KeySet, MemoryLogoutStore, MemoryReplayGuard,
-    Receiver, SessionRecord, SessionStatus, StaticKeys, UnixTime, Validator,
+    Receiver, SessionRecord, SessionStatus, SharedReceiver, StaticKeys, UnixTime, Validator,
 };
 use backchannel_logout_axum::{
     LiveSession, LogoutCheckLayer, SESSION_KEY, logout_handler, logout_route, record_login,
@@ -31,18 +31,18 @@ fn key() -> &'static SigningKey {
     SigningKey::shared(Algorithm::ES256)
 }
 
-fn receiver(markers: &Arc<MemoryLogoutStore>) -> Arc<TestReceiver> {
+fn receiver(markers: &Arc<MemoryLogoutStore>) -> TestReceiver {
     let keys = KeySet::from_jwks(SigningKey::jwks(&[key()]).as_bytes()).unwrap();
     let validator = Validator::builder(Issuer::new(ISSUER), ClientId::new(CLIENT))
         .algorithms([Algorithm::ES256])
         .build()
         .unwrap();
-    Arc::new(Receiver::new(
+    Receiver::new(
         validator,
-        StaticKeys::new(keys),
+        StaticKeys::new(Issuer::new(ISSUER), keys),
         MemoryReplayGuard::new(),
         Arc::clone(markers),
-    ))
+    )
 }
 
 fn now() -> u64 {
@@ -74,7 +74,7 @@ async fn body(response: Response) -> String {
 
 async fn whoami(LiveSession(session): LiveSession) -> String {
     session
-        .and_then(|s| s.sid)
+        .and_then(|s| s.sid().map(str::to_owned))
         .unwrap_or_else(|| "anonymous".into())
 }
 
@@ -84,7 +84,8 @@ async fn login(session: Session, sid: String) -> StatusCode {
         Some(sid),
         Some("user".into()),
         UnixTime::from_system_time(SystemTime::now()),
-    );
+    )
+    .unwrap();
     match record_login(&session, record).await {
         Ok(()) => StatusCode::NO_CONTENT,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -152,11 +153,7 @@ async fn other_methods_get_the_core_405() {
 #[tokio::test]
 async fn body_over_the_receivers_limit_gets_the_core_400() {
     let markers = Arc::new(MemoryLogoutStore::new());
-    let receiver = Arc::new(
-        Arc::into_inner(receiver(&markers))
-            .unwrap()
-            .with_max_body(100),
-    );
+    let receiver = receiver(&markers).with_max_body(100);
     let app: Router = Router::new().route("/backchannel-logout", logout_route(receiver));
     let response = call(
         &app,
@@ -169,12 +166,12 @@ async fn body_over_the_receivers_limit_gets_the_core_400() {
 
 #[derive(Clone)]
 struct AppState {
-    receiver: Arc<TestReceiver>,
+    receiver: SharedReceiver,
 }
 
-impl FromRef<AppState> for Arc<TestReceiver> {
+impl FromRef<AppState> for SharedReceiver {
     fn from_ref(state: &AppState) -> Self {
-        Arc::clone(&state.receiver)
+        state.receiver.clone()
     }
 }
 
@@ -182,13 +179,10 @@ impl FromRef<AppState> for Arc<TestReceiver> {
 async fn logout_handler_takes_the_receiver_from_app_state() {
     let markers = Arc::new(MemoryLogoutStore::new());
     let state = AppState {
-        receiver: receiver(&markers),
+        receiver: receiver(&markers).shared(),
     };
     let app = Router::new()
-        .route(
-            "/backchannel-logout",
-            post(logout_handler::<StaticKeys, MemoryReplayGuard, Arc<MemoryLogoutStore>>),
-        )
+        .route("/backchannel-logout", post(logout_handler))
         .with_state(state);
     let response = call(
         &app,
@@ -246,7 +240,8 @@ async fn record_login_gives_the_session_a_new_id() {
     session.insert("cart", 3).await.unwrap();
     session.save().await.unwrap();
     let before = session.id();
-    let record = SessionRecord::new(ISSUER, Some("s".into()), None, UnixTime::from_secs(1));
+    let record =
+        SessionRecord::new(ISSUER, Some("s".into()), None, UnixTime::from_secs(1)).unwrap();
     record_login(&session, record.clone()).await.unwrap();
     session.save().await.unwrap();
     assert_ne!(session.id(), before);
@@ -282,6 +277,10 @@ impl SessionStatus for Unreachable {
     async fn is_logged_out(&self, _: &SessionRecord, _: UnixTime) -> Result<bool, BackendError> {
         Err(BackendError::msg("marker store unreachable"))
     }
+
+    fn logout_retention(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(3600)
+    }
 }
 
 #[tokio::test]
@@ -303,4 +302,40 @@ async fn failing_marker_store_is_503_not_a_live_session() {
     );
     let response = call(&app, get_with_cookie("/whoami", &cookie)).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+/// Reproduces what a new user found: markers kept 2 s; login, logout 200,
+/// idle 3 s (the marker is gone): the session stays anonymous.
+#[tokio::test]
+async fn a_logged_out_session_stays_anonymous_after_its_marker_expires() {
+    let markers = Arc::new(MemoryLogoutStore::with_limits(
+        1000,
+        std::time::Duration::from_secs(2),
+    ));
+    let app = app(&markers);
+    let login = Request::post("/login").body(Body::from("s-1")).unwrap();
+    let cookie = cookie_of(&call(&app, login).await);
+    assert_eq!(
+        body(call(&app, get_with_cookie("/whoami", &cookie)).await).await,
+        "s-1"
+    );
+    let response = call(
+        &app,
+        logout_request(format!("logout_token={}", token("s-1"))),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert!(
+        markers.is_empty()
+            || !markers.is_logged_out_now(
+                &SessionRecord::new(ISSUER, Some("s-1".into()), None, UnixTime::from_secs(0))
+                    .unwrap(),
+                UnixTime::from_system_time(SystemTime::now()),
+            )
+    );
+    assert_eq!(
+        body(call(&app, get_with_cookie("/whoami", &cookie)).await).await,
+        "anonymous"
+    );
 }

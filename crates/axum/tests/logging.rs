@@ -42,12 +42,12 @@ fn app() -> Router {
         .algorithms([Algorithm::ES256])
         .build()
         .unwrap();
-    let receiver = Arc::new(Receiver::new(
+    let receiver = Receiver::new(
         validator,
-        StaticKeys::new(keys),
+        StaticKeys::new(Issuer::new(ISSUER), keys),
         MemoryReplayGuard::new(),
         MemoryLogoutStore::new(),
-    ));
+    );
     Router::new().route("/backchannel-logout", logout_route(receiver))
 }
 

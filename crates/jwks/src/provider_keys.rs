@@ -12,11 +12,12 @@ use crate::JwksKeySource;
 /// [`JwksKeySource`] (a key set URL, or discovery from the issuer).
 ///
 /// ```
-/// use backchannel_logout::{Algorithm, KeySet};
+/// use backchannel_logout::{Algorithm, Issuer, KeySet};
 /// use backchannel_logout_jwks::ProviderKeys;
 /// # use backchannel_logout_testkit::SigningKey;
 /// # let jwks = SigningKey::jwks(&[SigningKey::shared(Algorithm::RS256)]);
-/// let keys = ProviderKeys::from_key_set(KeySet::from_jwks(jwks.as_bytes())?);
+/// let issuer = Issuer::new("https://op.example.com");
+/// let keys = ProviderKeys::from_key_set(issuer, KeySet::from_jwks(jwks.as_bytes())?);
 /// assert!(matches!(keys, ProviderKeys::Static(_)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -29,10 +30,10 @@ pub enum ProviderKeys {
 }
 
 impl ProviderKeys {
-    /// Serves a fixed key set.
+    /// Serves a fixed key set for `issuer`'s tokens.
     #[must_use]
-    pub fn from_key_set(keys: KeySet) -> Self {
-        ProviderKeys::Static(StaticKeys::new(keys))
+    pub fn from_key_set(issuer: Issuer, keys: KeySet) -> Self {
+        ProviderKeys::Static(StaticKeys::new(issuer, keys))
     }
 
     /// The fetching key source, if the keys are fetched (for its metrics

@@ -20,8 +20,6 @@ use crate::metrics::{Counter, Metrics, MetricsSnapshot};
 /// Longest duration any option takes; longer values are capped to it (so
 /// that no deadline computation can overflow).
 const ONE_YEAR: Duration = Duration::from_secs(366 * 24 * 3600);
-/// Longest `kid` written to a log line: it comes from an unverified token.
-const MAX_LOGGED_KID: usize = 64;
 
 /// The provider's keys, fetched over HTTP (by discovery from the issuer, or
 /// from a `jwks_uri`), cached and refreshed: the [`KeySource`] to give a
@@ -368,14 +366,9 @@ async fn wait(mut rx: watch::Receiver<Option<Outcome>>) -> Option<Outcome> {
     }
 }
 
-fn logged_kid(kid: Option<&str>) -> Option<&str> {
-    kid.map(|k| {
-        let mut end = k.len().min(MAX_LOGGED_KID);
-        while !k.is_char_boundary(end) {
-            end -= 1;
-        }
-        k.get(..end).unwrap_or_default()
-    })
+/// The `kid` comes from an unverified token: logged the core's way.
+fn logged_kid(kid: Option<&str>) -> Option<std::borrow::Cow<'_, str>> {
+    kid.map(backchannel_logout::log::unverified)
 }
 
 impl JwksKeySource {
@@ -568,7 +561,7 @@ impl JwksKeySource {
                     cache.metrics.incr(Counter::RefreshSuppressed);
                     tracing::debug!(
                         issuer = issuer.as_str(),
-                        kid = logged_kid(kid),
+                        kid = logged_kid(kid).as_deref(),
                         "unknown kid within the cooldown: not refetching"
                     );
                     return cache.current(&st, now, None);
@@ -578,7 +571,7 @@ impl JwksKeySource {
                     cache.metrics.incr(Counter::UnknownKidRefresh);
                     tracing::info!(
                         issuer = issuer.as_str(),
-                        kid = logged_kid(kid),
+                        kid = logged_kid(kid).as_deref(),
                         "unknown kid: refetching the key set"
                     );
                     self.inner.start(cache, &mut st, Trigger::UnknownKid)?
@@ -710,10 +703,12 @@ impl JwksKeySourceBuilder {
         self
     }
 
-    /// The algorithms the application allows for `issuer` (the validator's
-    /// [`algorithms`](backchannel_logout::Validator::algorithms)), so that
-    /// discovery can warn when the provider does not advertise one of them.
-    /// They are never widened from the provider's list.
+    /// Optional: the algorithms the application allows for `issuer` (the
+    /// validator's [`algorithms`](backchannel_logout::Validator::algorithms)),
+    /// only so that discovery can warn when the provider does not advertise
+    /// one of them. Keys are fetched and tokens verified the same without
+    /// it; the allowed algorithms are the validator's and are never widened
+    /// from the provider's list.
     pub fn allowed_algorithms_for(mut self, issuer: &Issuer, algorithms: AlgorithmSet) -> Self {
         self.algorithms.push((issuer.clone(), algorithms));
         self
@@ -934,7 +929,7 @@ mod tests {
     fn logged_kid_is_truncated_on_a_char_boundary() {
         let long = "é".repeat(100);
         let kid = logged_kid(Some(&long)).unwrap();
-        assert!(kid.len() <= MAX_LOGGED_KID);
+        assert!(kid.chars().count() <= backchannel_logout::log::MAX_UNVERIFIED_CHARS + 1);
         assert!(kid.starts_with('é'));
     }
 
