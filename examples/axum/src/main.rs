@@ -1,29 +1,21 @@
-//! `example-axum`: see the crate docs and the shared examples contract.
+//! `example-axum`: see the crate docs and `examples/README.md`.
 #![forbid(unsafe_code)]
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use example_axum::{Config, serve};
-use tracing_subscriber::EnvFilter;
+use example_axum::serve;
+use example_support::{Config, exit_code, init_logging};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match Config::from_vars(std::env::vars_os()) {
+    let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
             eprintln!("example-axum: {error}");
             return ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,tower_sessions=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    init_logging();
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -44,13 +36,7 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("example-axum: {error}");
-            // The provider's keys could not be had at start: a configuration
-            // error like any other.
-            if error.kind() == std::io::ErrorKind::InvalidInput {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            exit_code(&error)
         }
     }
 }

@@ -83,6 +83,15 @@ fn error(variable: &'static str, message: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
+    /// The configuration from the process's environment.
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::from_vars`].
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_vars(std::env::vars_os())
+    }
+
     /// The configuration from environment variables (`std::env::vars_os()`
     /// in `main`, a list in tests). Reads the `BCL_JWKS_FILE`.
     ///
