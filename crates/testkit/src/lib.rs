@@ -21,6 +21,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod store_conformance;
+
 use std::sync::OnceLock;
 
 use backchannel_logout::{Algorithm, LOGOUT_EVENT};
