@@ -172,7 +172,7 @@ pub enum Error {
     /// No key in the key set matches the token's `kid` (or, without a
     /// `kid`, no key fits the algorithm). A key source may refresh its keys
     /// once and retry.
-    #[error("no key found for kid {kid:?} and alg {alg}")]
+    #[error("no key found {} and alg {alg}", KidText(.kid))]
     KeyNotFound {
         /// The `kid` from the header, if any.
         kid: Option<String>,
@@ -201,7 +201,7 @@ pub enum Error {
     },
 
     /// The key the `kid` names declares another `alg` than the token's.
-    #[error("key {kid:?} is for {key_alg}, the token says {alg}")]
+    #[error("the key {} is for {key_alg}, the token says {alg}", KidText(.kid))]
     KeyAlgorithmMismatch {
         /// The `kid`, if any.
         kid: Option<String>,
@@ -213,7 +213,7 @@ pub enum Error {
 
     /// The key the `kid` names is of a type that cannot verify the token's
     /// algorithm (an RSA key for an HMAC token: algorithm confusion).
-    #[error("key {kid:?} of type {key_type} cannot verify alg {alg}")]
+    #[error("the key {} is of type {key_type}, which cannot verify alg {alg}", KidText(.kid))]
     KeyTypeMismatch {
         /// The `kid`, if any.
         kid: Option<String>,
@@ -224,7 +224,7 @@ pub enum Error {
     },
 
     /// The signature does not verify with the selected key.
-    #[error("signature does not verify with key {kid:?} (alg {alg})")]
+    #[error("signature does not verify with the key {} (alg {alg})", KidText(.kid))]
     InvalidSignature {
         /// The `kid` of the key tried, if any.
         kid: Option<String>,
@@ -406,6 +406,19 @@ impl Error {
 #[inline(never)]
 pub(crate) fn refusing() {}
 
+/// A `kid` in a message: `kid "k1"` (quoted, escaped), or `without kid`;
+/// never Rust's `Some("k1")`.
+struct KidText<'a>(&'a Option<String>);
+
+impl fmt::Display for KidText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(kid) => write!(f, "for kid {kid:?}"),
+            None => f.write_str("for a token without kid"),
+        }
+    }
+}
+
 /// Truncate attacker-controlled text kept in an error, at a char boundary.
 pub(crate) fn truncated(s: &str) -> String {
     const MAX: usize = 256;
@@ -482,4 +495,46 @@ pub enum ConfigError {
         /// The repeated issuer.
         issuer: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_kid_as_a_value_never_as_an_option() {
+        let with = Error::InvalidSignature {
+            kid: Some("k1".into()),
+            alg: "RS256".into(),
+        };
+        assert_eq!(
+            with.to_string(),
+            "signature does not verify with the key for kid \"k1\" (alg RS256)"
+        );
+        let without = Error::KeyNotFound {
+            kid: None,
+            alg: "ES256".into(),
+        };
+        assert_eq!(
+            without.to_string(),
+            "no key found for a token without kid and alg ES256"
+        );
+        for e in [
+            with,
+            without,
+            Error::KeyTypeMismatch {
+                kid: Some("k".into()),
+                key_type: "RSA",
+                alg: "HS256".into(),
+            },
+            Error::KeyAlgorithmMismatch {
+                kid: None,
+                key_alg: "RS256".into(),
+                alg: "PS256".into(),
+            },
+        ] {
+            assert!(!e.to_string().contains("Some("), "{e}");
+            assert!(!e.to_string().contains("None"), "{e}");
+        }
+    }
 }
