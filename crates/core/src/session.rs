@@ -49,8 +49,8 @@ use crate::time::UnixTime;
 
 /// The key under which every adapter's login helper stores the
 /// [`SessionRecord`] in the framework's session (a `tower-sessions`
-/// session, an `actix-session` session, a Rocket private cookie), and
-/// where its per-request check reads it back.
+/// session with the Axum adapter), and where its per-request check reads
+/// it back.
 ///
 /// Stable across versions: a session stored by one version is read by
 /// the next.

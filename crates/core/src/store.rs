@@ -26,8 +26,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// The stable, hashed name of a replay marker or a logged-out marker: the
-/// one key derivation every store uses (the memory stores here, the Redis
-/// store, any shared store of your own), so that instances of different
+/// one key derivation every store uses (the memory stores here, a shared
+/// store such as one on Redis), so that instances of different
 /// versions sharing one store agree on every key.
 ///
 /// The key is SHA-256 over a versioned domain tag, the marker's kind, and

@@ -1,5 +1,5 @@
 //! The in-memory stores against the testkit's store conformance suite, the
-//! same checks the Redis store runs.
+//! same checks any shared store runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! A conformance suite for stores: the async checks any [`ReplayGuard`]
 //! plus [`LogoutSink`] + [`SessionStatus`] implementation runs against
-//! itself, so that the in-memory stores, the Redis store and a store of
-//! your own keep the same promises.
+//! itself, so that the in-memory stores, a shared store (Redis, say) and a
+//! store of your own keep the same promises.
 //!
 //! The checks read the real clock and wait for real expiry (about 2 s
 //! each for the two TTL checks), since a shared store's TTLs run on its
