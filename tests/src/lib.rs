@@ -18,6 +18,7 @@
 
 pub mod axum;
 mod client;
+pub mod interop;
 mod provider;
 
 use std::net::SocketAddr;
