@@ -40,7 +40,8 @@ pub fn interop_dir() -> PathBuf {
 /// When they are not, saying how to install them: a missing dependency
 /// fails the test, it never passes silently.
 pub fn require_node() {
-    let install = "run scripts/install-interop.sh (Node.js, npm and the pinned packages of tests/interop)";
+    let install =
+        "run scripts/install-interop.sh (Node.js, npm and the pinned packages of tests/interop)";
     match std::process::Command::new("node").arg("--version").output() {
         Ok(output) if output.status.success() => {}
         Ok(output) => panic!("`node --version` failed ({}): {install}", output.status),
@@ -155,7 +156,10 @@ impl OidcProvider {
         };
         let ready = op.event_within("ready", START_TIMEOUT).await;
         op.issuer = ready["issuer"].as_str().unwrap_or_default().to_owned();
-        op.version = ready["oidc_provider"].as_str().unwrap_or_default().to_owned();
+        op.version = ready["oidc_provider"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         op
     }
 
@@ -339,7 +343,11 @@ impl OidcProvider {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.into_owned())
         };
-        assert_eq!(query("state").as_deref(), Some(state.as_str()), "{location}");
+        assert_eq!(
+            query("state").as_deref(),
+            Some(state.as_str()),
+            "{location}"
+        );
         let code = query("code").unwrap_or_else(|| panic!("no code in {location}"));
 
         let answer = self
@@ -425,7 +433,10 @@ impl OidcProvider {
         };
         match tokio::time::timeout(STEP_TIMEOUT, answer).await {
             Ok(Ok(answer)) => answer,
-            Ok(Err(e)) => panic!("request to oidc-provider failed: {e}; stderr:\n{}", self.stderr()),
+            Ok(Err(e)) => panic!(
+                "request to oidc-provider failed: {e}; stderr:\n{}",
+                self.stderr()
+            ),
             Err(_) => panic!("oidc-provider did not answer within {STEP_TIMEOUT:?}"),
         }
     }
@@ -453,12 +464,8 @@ async fn collect(mut pipe: impl AsyncRead + Unpin, into: Arc<Mutex<String>>) {
 }
 
 fn json_of(body: &[u8]) -> Value {
-    serde_json::from_slice(body).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {:?}",
-            String::from_utf8_lossy(body)
-        )
-    })
+    serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(body)))
 }
 
 /// A compact JWS's header and claims, decoded without verification.
