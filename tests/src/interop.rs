@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use reqwest::Url;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
-use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
-use crate::{FORM, form};
+use crate::client::client;
+use crate::{Answer, FORM, form};
 
 /// How long the provider may take to start (it generates ten keys).
 const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -151,7 +151,7 @@ impl OidcProvider {
             version: String::new(),
             events,
             stderr,
-            http: browser(),
+            http: client(false),
             _child: child,
         };
         let ready = op.event_within("ready", START_TIMEOUT).await;
@@ -217,8 +217,8 @@ impl OidcProvider {
                     .get(format!("{}/.well-known/openid-configuration", self.issuer)),
             )
             .await;
-        assert_eq!(answer.0, 200, "discovery: {answer:?}");
-        json_of(&answer.2)
+        assert_eq!(answer.status, 200, "discovery: {answer:?}");
+        answer.json()
     }
 
     /// The provider's key set, as served at its `jwks_uri`.
@@ -226,8 +226,8 @@ impl OidcProvider {
         let answer = self
             .send(self.http.get(format!("{}/jwks", self.issuer)))
             .await;
-        assert_eq!(answer.0, 200, "jwks: {answer:?}");
-        String::from_utf8_lossy(&answer.2).into_owned()
+        assert_eq!(answer.status, 200, "jwks: {answer:?}");
+        String::from_utf8_lossy(&answer.body).into_owned()
     }
 
     /// Registers a confidential client (`client_secret_basic`) for the
@@ -251,8 +251,8 @@ impl OidcProvider {
                     .body(metadata.to_string()),
             )
             .await;
-        assert_eq!(answer.0, 201, "registration: {answer:?}");
-        let registered = json_of(&answer.2);
+        assert_eq!(answer.status, 201, "registration: {answer:?}");
+        let registered = answer.json();
         let text = |name: &str| registered[name].as_str().unwrap_or_default().to_owned();
         RegisteredClient {
             id: text("client_id"),
@@ -280,8 +280,8 @@ impl OidcProvider {
                     .body(metadata.to_string()),
             )
             .await;
-        assert_eq!(answer.0, 200, "client update: {answer:?}");
-        let updated = json_of(&answer.2);
+        assert_eq!(answer.status, 200, "client update: {answer:?}");
+        let updated = answer.json();
         assert_eq!(updated["backchannel_logout_uri"], uri, "{updated}");
         if let Some(token) = updated["registration_access_token"].as_str() {
             token.clone_into(&mut client.access_token);
@@ -294,7 +294,7 @@ impl OidcProvider {
     /// with the code, and the code exchanged at the token endpoint for the
     /// ID token.
     pub async fn sign_in(&self, client: &RegisteredClient, login: &str) -> ProviderSession {
-        let browser = browser();
+        let browser = crate::client::client(true);
         let state = backchannel_logout_testkit::random_id(16);
         let mut authorize = self.url("/auth");
         authorize
@@ -316,7 +316,7 @@ impl OidcProvider {
             let page = self.send(browser.get(location.as_str())).await;
             let marker = format!("name=\"prompt\" value=\"{prompt}\"");
             assert!(
-                page.0 == 200 && String::from_utf8_lossy(&page.2).contains(&marker),
+                page.status == 200 && String::from_utf8_lossy(&page.body).contains(&marker),
                 "the {prompt} page: {page:?}"
             );
             let fields: &[(&str, &str)] = match prompt {
@@ -363,8 +363,8 @@ impl OidcProvider {
                     ])),
             )
             .await;
-        assert_eq!(answer.0, 200, "token endpoint: {answer:?}");
-        let id_token = json_of(&answer.2)["id_token"]
+        assert_eq!(answer.status, 200, "token endpoint: {answer:?}");
+        let id_token = answer.json()["id_token"]
             .as_str()
             .unwrap_or_default()
             .to_owned();
@@ -383,8 +383,8 @@ impl OidcProvider {
         let mut end = self.url("/session/end");
         end.query_pairs_mut().append_pair("client_id", &client.id);
         let page = self.send(session.browser.get(end.as_str())).await;
-        assert_eq!(page.0, 200, "the logout page: {page:?}");
-        let page = String::from_utf8_lossy(&page.2).into_owned();
+        assert_eq!(page.status, 200, "the logout page: {page:?}");
+        let page = String::from_utf8_lossy(&page.body).into_owned();
         let xsrf = hidden_input(&page, "xsrf")
             .unwrap_or_else(|| panic!("no xsrf field on the logout page: {page}"));
         let done = self
@@ -410,45 +410,26 @@ impl OidcProvider {
     async fn redirect(&self, request: reqwest::RequestBuilder) -> Url {
         let answer = self.send(request).await;
         let location = answer
-            .1
-            .as_deref()
-            .filter(|_| (300..400).contains(&answer.0))
+            .header(LOCATION.as_str())
+            .filter(|_| (300..400).contains(&answer.status))
             .unwrap_or_else(|| panic!("expected a redirect, got {answer:?}"));
         self.url("")
             .join(location)
             .unwrap_or_else(|e| panic!("redirect to {location:?}: {e}"))
     }
 
-    /// Sends `request`: (status, `Location`, body).
-    async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Option<String>, Vec<u8>) {
-        let answer = async {
-            let response = request.send().await?;
-            let status = response.status().as_u16();
-            let location = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            Ok::<_, reqwest::Error>((status, location, response.bytes().await?.to_vec()))
-        };
-        match tokio::time::timeout(STEP_TIMEOUT, answer).await {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(e)) => panic!(
-                "request to oidc-provider failed: {e}; stderr:\n{}",
-                self.stderr()
-            ),
-            Err(_) => panic!("oidc-provider did not answer within {STEP_TIMEOUT:?}"),
-        }
+    /// Sends `request` and reads the answer.
+    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let answer = Answer::from(request.send().await, "oidc-provider");
+        tokio::time::timeout(STEP_TIMEOUT, answer)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "oidc-provider did not answer within {STEP_TIMEOUT:?}; stderr:\n{}",
+                    self.stderr()
+                )
+            })
     }
-}
-
-/// A browser: cookies kept, redirects not followed (each step is checked).
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .expect("an HTTP client")
 }
 
 async fn collect(mut pipe: impl AsyncRead + Unpin, into: Arc<Mutex<String>>) {
