@@ -42,11 +42,23 @@ pub fn interop_dir() -> PathBuf {
 pub fn require_node() {
     let install =
         "run scripts/install-interop.sh (Node.js, npm and the pinned packages of tests/interop)";
-    match std::process::Command::new("node").arg("--version").output() {
-        Ok(output) if output.status.success() => {}
+    let version = match std::process::Command::new("node").arg("--version").output() {
+        Ok(output) if output.status.success() => {
+            String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        }
         Ok(output) => panic!("`node --version` failed ({}): {install}", output.status),
         Err(e) => panic!("Node.js is not installed (`node`: {e}): {install}"),
-    }
+    };
+    // oidc-provider 9 calls `crypto.hash`: Node.js 20.12 and later.
+    let numbers: Vec<u32> = version
+        .trim_start_matches('v')
+        .split('.')
+        .map_while(|n| n.parse().ok())
+        .collect();
+    assert!(
+        numbers.get(..2).is_some_and(|n| n >= [20, 12].as_slice()),
+        "Node.js {version} is too old for oidc-provider 9: it needs 20.12 or later"
+    );
     for package in ["oidc-provider", "jose"] {
         let manifest = interop_dir()
             .join("node_modules")
