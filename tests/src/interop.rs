@@ -147,17 +147,29 @@ impl OidcProvider {
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr_pipe = child.stderr.take().expect("piped stderr");
         let (sender, events) = mpsc::unbounded_channel();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        tokio::spawn(collect(stderr_pipe, Arc::clone(&stderr)));
+        // The script's events are JSON lines; oidc-provider's own notices
+        // also come on stdout: they join stderr, for messages.
+        let notices = Arc::clone(&stderr);
         tokio::spawn(async move {
             let mut lines = BufReader::new(stdout).lines();
             while let Ok(Some(line)) = lines.next_line().await {
-                let event = serde_json::from_str(&line).unwrap_or_else(|_| json!({"line": line}));
-                if sender.send(event).is_err() {
-                    break;
+                match serde_json::from_str::<Value>(&line) {
+                    Ok(event) if event.get("event").is_some() => {
+                        if sender.send(event).is_err() {
+                            break;
+                        }
+                    }
+                    _ => {
+                        if let Ok(mut text) = notices.lock() {
+                            text.push_str(&line);
+                            text.push('\n');
+                        }
+                    }
                 }
             }
         });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        tokio::spawn(collect(stderr_pipe, Arc::clone(&stderr)));
         let mut op = OidcProvider {
             issuer: String::new(),
             version: String::new(),
@@ -187,37 +199,38 @@ impl OidcProvider {
         &self.version
     }
 
-    /// What the provider wrote on stderr so far (its warnings and errors).
+    /// What the provider wrote so far besides its events: its warnings,
+    /// notices and errors.
     #[must_use]
     pub fn stderr(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    /// The next event named `name` the provider reported on stdout
-    /// (earlier events of other names are skipped).
+    /// The next event the provider reports on stdout, which must be named
+    /// `name` (what came instead is in the message).
     ///
     /// # Panics
     ///
-    /// When none comes within a few seconds.
+    /// When another event comes, or none within a few seconds.
     pub async fn event(&mut self, name: &str) -> Value {
         self.event_within(name, STEP_TIMEOUT).await
     }
 
     async fn event_within(&mut self, name: &str, timeout: Duration) -> Value {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            match tokio::time::timeout_at(deadline, self.events.recv()).await {
-                Ok(Some(event)) if event["event"] == name => return event,
-                Ok(Some(_)) => {}
-                Ok(None) => panic!(
-                    "oidc-provider exited before reporting {name}; stderr:\n{}",
-                    self.stderr()
-                ),
-                Err(_) => panic!(
-                    "oidc-provider reported no {name} within {timeout:?}; stderr:\n{}",
-                    self.stderr()
-                ),
-            }
+        match tokio::time::timeout(timeout, self.events.recv()).await {
+            Ok(Some(event)) if event["event"] == name => event,
+            Ok(Some(event)) => panic!(
+                "oidc-provider reported {event} where {name} was expected; stderr:\n{}",
+                self.stderr()
+            ),
+            Ok(None) => panic!(
+                "oidc-provider exited before reporting {name}; stderr:\n{}",
+                self.stderr()
+            ),
+            Err(_) => panic!(
+                "oidc-provider reported no {name} within {timeout:?}; stderr:\n{}",
+                self.stderr()
+            ),
         }
     }
 
