@@ -25,7 +25,10 @@ fi
 
 # npm records the tree it installed in node_modules/.package-lock.json; when
 # that equals the lockfile (its packages), there is nothing to do.
-if [ -f "$dir/node_modules/.package-lock.json" ] && node -e '
+if [ -f "$dir/node_modules/.package-lock.json" ] \
+    && [ -f "$dir/node_modules/oidc-provider/package.json" ] \
+    && [ -f "$dir/node_modules/jose/package.json" ] \
+    && node -e '
     const fs = require("fs");
     const [lock, installed] = process.argv.slice(1).map((f) => JSON.parse(fs.readFileSync(f, "utf8")).packages);
     delete lock[""];

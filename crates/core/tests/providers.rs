@@ -1,7 +1,9 @@
 //! Logout tokens shaped like those of real OpenID Providers (SPEC-NOTES,
 //! "Providers in the field"). Each is accepted under the default configuration
 //! plus only what that provider needs: its signing algorithm when it is not
-//! RS256, and for Ory Hydra (no `exp`) the named legacy option.
+//! RS256, and for Ory Hydra (no `exp`) the named legacy option. For node
+//! oidc-provider, also the tokens it really sent in the interop test
+//! (`tests/data/oidc-provider/`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use backchannel_logout::{
