@@ -84,7 +84,9 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
         .finish()
 }
 
-fn client(cookies: bool) -> reqwest::Client {
+/// An HTTP client that does not follow redirects (each step is checked),
+/// with a cookie jar when `cookies`.
+pub(crate) fn client(cookies: bool) -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(cookies)
         .redirect(Policy::none())
@@ -174,7 +176,8 @@ pub struct Answer {
 }
 
 impl Answer {
-    async fn from(response: reqwest::Result<reqwest::Response>, name: &str) -> Answer {
+    /// Reads `response` whole; `name` (who answered) is for messages.
+    pub(crate) async fn from(response: reqwest::Result<reqwest::Response>, name: &str) -> Answer {
         let response = response.unwrap_or_else(|e| panic!("{name}: request failed: {e}"));
         let status = response.status().as_u16();
         let headers = response.headers().clone();

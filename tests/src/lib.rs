@@ -12,12 +12,20 @@
 //! ```text
 //! example_suite!(actix, backchannel_logout_tests::examples::ACTIX);
 //! ```
+//!
+//! and one in `tests/interop.rs`, where [`interop`] runs a real OpenID
+//! Provider (node `oidc-provider`) against it:
+//!
+//! ```text
+//! interop_suite!(actix, backchannel_logout_tests::examples::ACTIX);
+//! ```
 #![forbid(unsafe_code)]
 // A test harness: failing loudly, with the example's name, is its job.
 #![allow(clippy::panic, clippy::expect_used)]
 
 pub mod axum;
 mod client;
+pub mod interop;
 mod provider;
 
 use std::net::SocketAddr;

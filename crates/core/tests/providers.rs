@@ -1,7 +1,9 @@
 //! Logout tokens shaped like those of real OpenID Providers (SPEC-NOTES,
 //! "Providers in the field"). Each is accepted under the default configuration
 //! plus only what that provider needs: its signing algorithm when it is not
-//! RS256, and for Ory Hydra (no `exp`) the named legacy option.
+//! RS256, and for Ory Hydra (no `exp`) the named legacy option. For node
+//! oidc-provider, also the tokens it really sent in the interop test
+//! (`tests/data/oidc-provider/`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use backchannel_logout::{
@@ -312,6 +314,90 @@ fn node_oidc_provider_token_without_sid_ends_all_sessions_of_the_subject() {
         }
     );
     assert!(!logout.ends_one_session());
+}
+
+/// The logout tokens oidc-provider really sent in the interop test, with
+/// its key set and the receiving time (`tests/data/oidc-provider/`).
+fn captured_node_oidc_provider_tokens() -> Vec<Value> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oidc-provider");
+    let mut fixtures: Vec<Value> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .map(|path| serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap())
+        .collect();
+    fixtures.sort_by_key(|f| f["alg"].to_string());
+    // RS256..512, PS256..512, ES256, ES384, EdDSA, Ed25519.
+    assert_eq!(fixtures.len(), 10, "fixtures in {}", dir.display());
+    fixtures
+}
+
+/// The fixture's token, validated as the example validated it: its issuer,
+/// client id and algorithm, at the time it arrived.
+fn validate_captured(fixture: &Value, now: u64) -> Result<LogoutToken, Error> {
+    let text = |name: &str| fixture[name].as_str().unwrap();
+    let alg: Algorithm = text("alg").parse().unwrap();
+    let keys = KeySet::from_jwks(fixture["jwks"].to_string().as_bytes()).unwrap();
+    validator(text("issuer"), text("client_id"), Some(alg)).validate(
+        text("logout_token").as_bytes(),
+        &keys,
+        UnixTime::from_secs(now),
+    )
+}
+
+#[test]
+fn node_oidc_provider_captured_tokens_are_accepted() {
+    for fixture in captured_node_oidc_provider_tokens() {
+        let alg = fixture["alg"].as_str().unwrap();
+        let claims = &fixture["claims"];
+        let received = fixture["received_at"].as_u64().unwrap();
+        let logout = validate_captured(&fixture, received)
+            .unwrap_or_else(|e| panic!("{alg}: refused: {e} ({e:?})"));
+        let header = fixture["logout_token"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .next()
+            .unwrap();
+        let header: Value =
+            serde_json::from_slice(&Base64UrlUnpadded::decode_vec(header).unwrap()).unwrap();
+        assert_eq!(header["typ"], json!("logout+jwt"), "{alg}");
+        assert_eq!(logout.algorithm().name(), alg);
+        assert_eq!(logout.kid(), header["kid"].as_str(), "{alg}");
+        assert_eq!(logout.issuer(), fixture["issuer"].as_str().unwrap());
+        assert_eq!(logout.audiences(), [fixture["client_id"].as_str().unwrap()]);
+        assert_eq!(
+            logout.scope(),
+            LogoutScope::Session {
+                sid: claims["sid"].as_str().unwrap(),
+                sub: Some("alice")
+            },
+            "{alg}"
+        );
+        assert_eq!(logout.jti(), claims["jti"].as_str().unwrap());
+        let iat = claims["iat"].as_u64().unwrap();
+        assert_eq!(logout.expires_at(), Some(UnixTime::from_secs(iat + 120)));
+        assert_eq!(
+            logout.remember_jti_until(),
+            UnixTime::from_secs(iat + 120 + LEEWAY)
+        );
+        assert!(logout.event().is_empty(), "{alg}");
+        assert!(logout.other_claims().is_empty(), "{alg}");
+    }
+}
+
+#[test]
+fn rejects_node_oidc_provider_captured_token_received_after_exp_and_leeway() {
+    for fixture in captured_node_oidc_provider_tokens() {
+        let exp = fixture["claims"]["exp"].as_u64().unwrap();
+        let late = exp + LEEWAY + 1;
+        assert_eq!(
+            validate_captured(&fixture, late).unwrap_err(),
+            Error::Expired { exp, now: late },
+            "{}",
+            fixture["alg"]
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------
