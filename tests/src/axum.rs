@@ -2,7 +2,14 @@
 
 use std::sync::mpsc;
 
-use crate::{Env, Server};
+use crate::{Env, SLOW_CLIENT_TIMEOUT, Server};
+
+/// The example's own server loop, with its timeouts shortened so that the
+/// slow-client case runs quickly.
+const TIMEOUTS: example_axum::Timeouts = example_axum::Timeouts {
+    header: SLOW_CLIENT_TIMEOUT,
+    request: SLOW_CLIENT_TIMEOUT,
+};
 
 /// Starts `example-axum` on its own thread and runtime, as its `main` would.
 ///
@@ -45,11 +52,10 @@ pub fn start(env: Env) -> Result<Server, String> {
                 }
             };
             let _ = ready.send(Ok((addr, app.banner)));
-            let _ = axum::serve(listener, app.router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
+            let _ = example_axum::serve_router(listener, app.router, TIMEOUTS, async {
+                let _ = stopped.await;
+            })
+            .await;
         });
     });
     let (addr, banner) = started

@@ -50,6 +50,10 @@ pub type Env = Vec<(String, String)>;
 /// How an example starts: see [`Example::start`].
 pub type Start = fn(Env) -> Result<Server, String>;
 
+/// The header and body timeouts the examples run with in this suite (their
+/// defaults are longer): a client slower than this is cut off.
+pub const SLOW_CLIENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The examples under test.
 pub mod examples {
     use super::Example;

@@ -46,6 +46,7 @@ macro_rules! example_suite {
                 keys_from_jwks_uri_are_fetched,
                 keys_by_discovery_from_the_issuer,
                 unreachable_key_set_stops_the_example_naming_the_variable,
+                slow_clients_are_cut_off_while_others_are_answered,
             );
         }
     };
@@ -605,4 +606,78 @@ fn shell_words(line: &str) -> Vec<String> {
         words.push(word);
     }
     words
+}
+
+// --- Abuse of the endpoint ---
+
+/// Opens a connection, sends `head` at once, then trickles `slow` one byte
+/// every 300 ms. Returns how long until the server answered or closed the
+/// connection, and what it sent; `None` if it waited 15 s for the client.
+async fn trickle(
+    addr: std::net::SocketAddr,
+    head: &'static str,
+    slow: &'static str,
+) -> Option<(Duration, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let started = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut read, mut write) = stream.split();
+    let writer = async {
+        let _ = write.write_all(head.as_bytes()).await;
+        for b in slow.bytes() {
+            if write.write_all(&[b]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        std::future::pending::<()>().await;
+    };
+    let reader = async {
+        let mut buf = vec![0u8; 4096];
+        // An answer, or the server closing (0 bytes or an error).
+        let n = read.read(&mut buf).await.unwrap_or(0);
+        String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned()
+    };
+    tokio::time::timeout(Duration::from_secs(15), async {
+        tokio::select! {
+            () = writer => unreachable!("the writer never ends"),
+            answer = reader => answer,
+        }
+    })
+    .await
+    .ok()
+    .map(|answer| (started.elapsed(), answer))
+}
+
+async fn slow_clients_are_cut_off_while_others_are_answered(example: &Example) {
+    use backchannel_logout_tests::SLOW_CLIENT_TIMEOUT;
+    let rp = Rp::start(example);
+    let addr = rp.server().addr();
+    const HEADERS: &str = "POST /backchannel-logout HTTP/1.1\r\nHost: rp\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 400\r\n\r\n";
+    const BODY: &str = "logout_token=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJl";
+    // Headers trickled byte by byte, and a body trickled after whole headers.
+    let slow_headers = tokio::spawn(trickle(addr, "", HEADERS));
+    let slow_body = tokio::spawn(trickle(addr, HEADERS, BODY));
+    // Meanwhile, others are answered promptly.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let answer = rp.get("/whoami").await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    let limit = SLOW_CLIENT_TIMEOUT + Duration::from_secs(3);
+    let (took, answer) = slow_headers.await.unwrap().expect("slow headers kept open");
+    assert!(took < limit, "slow headers cut after {took:?}: {answer:?}");
+    let (took, answer) = slow_body.await.unwrap().expect("slow body kept open");
+    assert!(took < limit, "slow body cut after {took:?}: {answer:?}");
+    // A body that stalls gets an error answer, or the connection closed.
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "{answer:?}"
+    );
 }

@@ -129,6 +129,33 @@ pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
     })
 }
 
+/// How long a client may take to send a request, so that a slow or stalled
+/// client (headers or body trickled byte by byte) cannot hold a
+/// connection, and a task, forever. `axum::serve` sets no such limit:
+/// [`serve_router`] does, with hyper's own settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// From the connection's first byte (or the previous request) to the
+    /// end of the request's headers; then the connection is closed.
+    pub header: std::time::Duration,
+    /// For the whole request once its headers are in: reading the body
+    /// and answering. A client still sending its body then gets 408 and the
+    /// connection is closed.
+    pub request: std::time::Duration,
+}
+
+impl Default for Timeouts {
+    /// 10 s for the headers, 30 s for the rest: a provider sends a few
+    /// kilobytes at once, and the answer waits at most for a key fetch
+    /// (whose own timeout is shorter).
+    fn default() -> Self {
+        Timeouts {
+            header: std::time::Duration::from_secs(10),
+            request: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
 /// Serves the application on `listener` until `shutdown` completes: logs
 /// the address and mode, prints the demo banner on standard output.
 ///
@@ -146,9 +173,64 @@ pub async fn serve(
     if !app.banner.is_empty() {
         println!("{}", app.banner);
     }
-    axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_router(listener, app.router, Timeouts::default(), shutdown).await
+}
+
+/// Serves `router` on `listener` with [`Timeouts`], HTTP/1.1 and HTTP/2,
+/// until `shutdown` completes; then lets the requests in flight finish (at
+/// most 5 s).
+///
+/// # Errors
+///
+/// None today: a failed `accept` (too many open files, say) is logged and
+/// retried after a pause.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    timeouts: Timeouts,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto;
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+    use tower_http::timeout::TimeoutLayer;
+
+    let router = router.layer(TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        timeouts.request,
+    ));
+    let service = TowerToHyperService::new(router);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(timeouts.header);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service.clone())
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that stalls or goes away ends its own connection.
+            let _ = connection.await;
+        });
+    }
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
+    Ok(())
 }
 
 /// `GET /whoami`: the live session, if any.
