@@ -6,6 +6,9 @@
 //!
 //! `cargo bench -p backchannel-logout-benches --bench receiver -- --noplot`
 
+// A benchmark's setup failing is a bug to see at once.
+#![allow(clippy::panic)]
+
 use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 

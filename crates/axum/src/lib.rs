@@ -137,6 +137,13 @@
 //! # }
 //! ```
 //!
+//! `axum::serve` sets no timeout for reading a request: a client trickling
+//! its headers or body holds a connection forever. Serve with hyper's own
+//! setting instead (`hyper_util::server::conn::auto::Builder`, its
+//! `http1().header_read_timeout(..)` with a `TokioTimer`) and a
+//! whole-request limit (`tower_http::timeout::TimeoutLayer`), as the Axum
+//! example's `serve_router` does (10 s for the headers, 30 s for the rest).
+//!
 //! Logging goes through the core (the default `tracing` feature): one event
 //! per logout request in a `backchannel_logout` span with the claimed
 //! issuer and `kid`, the outcome, the failed check's code, or the `sid` or
