@@ -46,8 +46,34 @@
 //! token), [`validate`] (the validator and its configuration), [`error`];
 //! then the HTTP side: [`request`] (the form body), [`response`] (the
 //! answer), [`receive`] (the whole endpoint, driving a key source, a replay
-//! guard and a logout sink) and [`store`] (what to record at login, and
-//! in-memory stores).
+//! guard and a logout sink), [`session`] (what a login records, and the
+//! per-request decision about a session), [`store`] (the stores' key
+//! derivation and in-memory stores) and [`log`] (what gets logged).
+//!
+//! # Writing a framework adapter
+//!
+//! An adapter translates and decides nothing; every choice of status code,
+//! log level or session rule is here, so that all adapters answer alike.
+//!
+//! 1. **The endpoint.** Take a [`SharedReceiver`] (the application builds a
+//!    [`Receiver`] and calls [`Receiver::shared`]; no type parameters to
+//!    name in your framework's state). For `POST`, read the body up to
+//!    [`SharedReceiver::max_body`] plus one byte, call
+//!    [`SharedReceiver::receive`] with the `Content-Type` and the current
+//!    time (or [`SharedReceiver::unreadable_body`] when reading failed),
+//!    and copy [`Outcome::response`] into the framework's response
+//!    unchanged. Any other method gets [`Response::method_not_allowed`].
+//!    The receiver logs the request (with the `tracing` feature).
+//! 2. **The login helper.** Store the application's [`SessionRecord`] in
+//!    the framework's session under [`SESSION_KEY`], renewing the session
+//!    id.
+//! 3. **The per-request check.** Hold a [`SessionCheck`] built from the
+//!    marker store; on each request read the record stored under
+//!    [`SESSION_KEY`], call [`SessionCheck::check`], answer
+//!    [`SessionDecision::response`] if it gives one, purge the session if
+//!    [`SessionDecision::is_ended`], and hand [`SessionDecision::into_live`]
+//!    to the handler. When the framework's session layer itself fails,
+//!    answer [`SessionCheck::session_layer_failed`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::indexing_slicing)]
