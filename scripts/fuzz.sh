@@ -38,12 +38,16 @@ for target in "${targets[@]}"; do
     inputs="crates/core/tests/fuzzing/inputs/$target"
     corpus="fuzz/corpus/$target"
     artifacts="fuzz/artifacts/$target"
+    log="fuzz/artifacts/$target.log"
     mkdir -p "$corpus" "$artifacts"
-    echo "== fuzzing $target for ${seconds} s"
-    if ! cargo fuzz run "$target" "$corpus" "$inputs" -- \
+    echo "== fuzzing $target for ${seconds} s (log: $log)"
+    if cargo fuzz run "$target" "$corpus" "$inputs" -- \
         -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1; then
+        -print_final_stats=1 >"$log" 2>&1; then
+        grep -E '^(Done|stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb))' "$log"
+    else
         status=1
+        tail -n 60 "$log" >&2
         for found in "$artifacts"/*; do
             [ -f "$found" ] || continue
             name=$(basename "$found")

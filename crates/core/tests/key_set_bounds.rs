@@ -171,3 +171,18 @@ fn keeps_at_most_max_keys_usable_keys_and_skips_the_rest() {
         Err(Error::KeyUnusable { .. })
     ));
 }
+
+#[test]
+fn an_rsa_modulus_over_8192_bits_is_skipped() {
+    // A hostile key set cannot make each verification cost a huge modulus.
+    let n = backchannel_logout_testkit::b64(&[0xff; 1025]);
+    let doc = json!({"keys": [
+        {"kty": "RSA", "kid": "huge", "n": n, "e": "AQAB"},
+        good_jwk(),
+    ]});
+    let keys = KeySet::from_jwks(doc.to_string().as_bytes()).unwrap();
+    assert_eq!(keys.len(), 1);
+    let skipped = &keys.skipped()[0];
+    assert_eq!(skipped.kid.as_deref(), Some("huge"));
+    assert!(skipped.reason.contains("8200 bits"), "{}", skipped.reason);
+}
