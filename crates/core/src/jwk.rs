@@ -187,8 +187,10 @@ impl KeySet {
     ///
     /// At most [`KeySet::MAX_KEYS`] usable keys are kept, and at most
     /// [`KeySet::MAX_SKIPPED_LISTED`] skipped keys are listed (their `kid`
-    /// and reason cut to 256 bytes); the rest are counted. The keys are
-    /// parsed as they are read, never all held at once.
+    /// and reason cut to 256 bytes); the rest are counted. A token naming a
+    /// listed skipped key is refused with [`Error::KeyUnusable`] and its
+    /// reason, one naming an unlisted one with [`Error::KeyNotFound`]. The
+    /// keys are parsed as they are read, never all held at once.
     ///
     /// # Errors
     ///
