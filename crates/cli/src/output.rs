@@ -52,12 +52,20 @@ pub(crate) fn print_text(text: &str) -> Result<(), Failure> {
         .map_err(Failure::Write)
 }
 
-/// A note on stderr for every JWKS key that will not verify anything: the
-/// usual cause of a `key_not_found` or `key_unusable` refusal.
+/// A note on stderr for each listed JWKS key that will not verify
+/// anything (the usual cause of a `key_not_found` or `key_unusable`
+/// refusal), and one line counting the unlisted rest.
 pub(crate) fn note_skipped_keys(keys: &KeySet) {
     let mut err = io::stderr().lock();
     for skipped in keys.skipped() {
         let _ = writeln!(err, "bclogout: note: skipped JWKS {skipped}");
+    }
+    let unlisted = keys.skipped_count().saturating_sub(keys.skipped().len());
+    if unlisted > 0 {
+        let _ = writeln!(
+            err,
+            "bclogout: note: skipped {unlisted} more JWKS keys (not listed)"
+        );
     }
 }
 

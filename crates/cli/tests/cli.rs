@@ -386,6 +386,38 @@ fn skipped_keys_are_noted_on_stderr() {
 }
 
 #[test]
+fn a_megabyte_of_junk_keys_is_reported_in_a_few_lines() {
+    // Nearly 1 MiB of unusable keys, then the signing key: the report lists
+    // the first few and counts the rest.
+    let good = rs256().public_jwk().expect("RSA JWK").to_string();
+    let junk_count = (1024 * 1024 - good.len() - 64) / r#"{"kty":"junk"},"#.len();
+    let mut doc = String::from(r#"{"keys":["#);
+    for _ in 0..junk_count {
+        doc.push_str(r#"{"kty":"junk"},"#);
+    }
+    doc.push_str(&good);
+    doc.push_str("]}");
+    let jwks = file_with(doc.as_bytes());
+    let run = validate(jwks.path(), NOW, &[&valid_token()], None);
+    assert_eq!(run.status, 0, "stderr: {}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(lines.len() <= 10, "{} lines: {}", lines.len(), run.stderr);
+    assert!(
+        lines.contains(&r#"bclogout: note: skipped JWKS key 0: key type "junk" is not supported"#),
+        "stderr: {}",
+        run.stderr
+    );
+    let more = junk_count - backchannel_logout::KeySet::MAX_SKIPPED_LISTED;
+    assert!(
+        lines.contains(
+            &format!("bclogout: note: skipped {more} more JWKS keys (not listed)").as_str()
+        ),
+        "stderr: {}",
+        run.stderr
+    );
+}
+
+#[test]
 fn empty_token_exits_2() {
     let jwks = jwks_file(&[rs256()]);
     let run = validate(jwks.path(), NOW, &["-"], Some(" \n"));

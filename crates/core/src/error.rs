@@ -450,24 +450,31 @@ pub enum JwksError {
         /// What is wrong.
         detail: String,
     },
-    /// No key in the document can verify signatures; each skipped key and
-    /// the reason are listed.
-    #[error("JWKS has no usable signature key ({})", describe_skipped(.skipped))]
+    /// No key in the document can verify signatures; the first skipped
+    /// keys and their reasons are listed, the others counted.
+    #[error("JWKS has no usable signature key ({})", describe_skipped(.skipped, *.skipped_count))]
     NoUsableKey {
-        /// The keys that were skipped, and why.
+        /// The first keys that were skipped, and why (at most
+        /// [`crate::KeySet::MAX_SKIPPED_LISTED`]).
         skipped: Vec<crate::SkippedKey>,
+        /// How many keys were skipped, listed or not.
+        skipped_count: usize,
     },
 }
 
-fn describe_skipped(skipped: &[crate::SkippedKey]) -> String {
-    if skipped.is_empty() {
+fn describe_skipped(skipped: &[crate::SkippedKey], count: usize) -> String {
+    if count == 0 {
         return "the keys array is empty".to_owned();
     }
-    skipped
+    let mut text = skipped
         .iter()
         .map(|s| s.to_string())
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    if let Some(more) = count.checked_sub(skipped.len()).filter(|&n| n > 0) {
+        text.push_str(&format!("; and {more} more"));
+    }
+    text
 }
 
 /// A validator configuration was refused by `build()`.

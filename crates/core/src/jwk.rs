@@ -107,7 +107,10 @@ impl fmt::Display for SkippedKey {
 #[derive(Clone, Default)]
 pub struct KeySet {
     keys: Vec<Key>,
+    /// The first [`KeySet::MAX_SKIPPED_LISTED`] skipped keys.
     skipped: Vec<SkippedKey>,
+    /// All skipped keys, listed or not.
+    skipped_count: usize,
 }
 
 impl fmt::Debug for KeySet {
@@ -115,6 +118,7 @@ impl fmt::Debug for KeySet {
         f.debug_struct("KeySet")
             .field("keys", &self.keys)
             .field("skipped", &self.skipped)
+            .field("skipped_count", &self.skipped_count)
             .finish()
     }
 }
@@ -155,8 +159,15 @@ struct KidOnly<'a> {
 impl KeySet {
     /// Largest JWKS document accepted, in bytes.
     pub const MAX_JWKS_SIZE: usize = 1024 * 1024;
-    /// Most usable keys kept from one document; further keys are skipped.
+    /// Most usable keys kept from one document; further keys are skipped
+    /// (and counted in [`KeySet::skipped_count`]), not an error, so that a
+    /// provider publishing one key too many still verifies with the rest.
     pub const MAX_KEYS: usize = 64;
+    /// Most skipped keys listed with their reason by [`KeySet::skipped`];
+    /// the others are only counted. A hostile 1 MiB document holds some
+    /// 100,000 junk keys: listing them all would keep megabytes, make
+    /// every token with an unknown `kid` scan them, and flood a report.
+    pub const MAX_SKIPPED_LISTED: usize = 8;
 
     /// An empty key set, for an application that only adds an HMAC secret.
     #[must_use]
@@ -174,6 +185,13 @@ impl KeySet {
     /// [`KeySet::add_hmac_secret`], never read from a provider's JWKS), and
     /// keys declaring an `alg` that does not fit them.
     ///
+    /// At most [`KeySet::MAX_KEYS`] usable keys are kept, and at most
+    /// [`KeySet::MAX_SKIPPED_LISTED`] skipped keys are listed (their `kid`
+    /// and reason cut to 256 bytes); the rest are counted. A token naming a
+    /// listed skipped key is refused with [`Error::KeyUnusable`] and its
+    /// reason, one naming an unlisted one with [`Error::KeyNotFound`]. The
+    /// keys are parsed as they are read, never all held at once.
+    ///
     /// # Errors
     ///
     /// [`JwksError::TooLarge`] over [`KeySet::MAX_JWKS_SIZE`],
@@ -186,48 +204,89 @@ impl KeySet {
                 max: Self::MAX_JWKS_SIZE,
             });
         }
-        // Each key is kept as its raw text and parsed on its own, so one
-        // malformed key is skipped with its reason, not the whole document.
+        // Each key is read as its raw text and parsed on its own, so one
+        // malformed key is skipped with its reason, not the whole document;
+        // and one at a time, so a document of junk keys costs no list of
+        // them.
         #[derive(Deserialize)]
-        struct Doc<'a> {
-            #[serde(borrow)]
-            keys: Vec<&'a RawValue>,
+        struct Doc {
+            keys: Keys,
         }
-        let doc: Doc =
+        struct Keys(KeySet);
+        impl<'de> Deserialize<'de> for Keys {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_seq(KeysVisitor).map(Keys)
+            }
+        }
+        struct KeysVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeysVisitor {
+            type Value = KeySet;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of JWKs")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<KeySet, A::Error> {
+                let mut set = KeySet::new();
+                let mut index = 0;
+                while let Some(value) = seq.next_element::<&'de RawValue>()? {
+                    set.add_jwk(index, value.get());
+                    index += 1;
+                }
+                Ok(set)
+            }
+        }
+        let Doc { keys: Keys(set) } =
             serde_json::from_slice(document).map_err(|e| JwksError::InvalidDocument {
                 detail: e.to_string(),
             })?;
-        let mut set = KeySet::new();
-        for (index, value) in doc.keys.into_iter().enumerate() {
-            let kid = || {
-                serde_json::from_str::<KidOnly<'_>>(value.get())
-                    .ok()
-                    .and_then(|k| k.kid)
-                    .map(Cow::into_owned)
-            };
-            if set.keys.len() >= Self::MAX_KEYS {
-                set.skip(
-                    kid(),
-                    index,
-                    format!("more than {} usable keys", Self::MAX_KEYS),
-                );
-                continue;
-            }
-            match parse_jwk(value.get()) {
-                Ok(key) => set.keys.push(key),
-                Err(reason) => set.skip(kid(), index, reason),
-            }
-        }
         if set.keys.is_empty() {
             return Err(JwksError::NoUsableKey {
                 skipped: set.skipped,
+                skipped_count: set.skipped_count,
             });
         }
         Ok(set)
     }
 
-    fn skip(&mut self, kid: Option<String>, index: usize, reason: String) {
-        self.skipped.push(SkippedKey { kid, index, reason });
+    /// Parses the key at `index` of a document's `keys`, keeping it or
+    /// recording why it was skipped.
+    fn add_jwk(&mut self, index: usize, text: &str) {
+        let kid = || {
+            serde_json::from_str::<KidOnly<'_>>(text)
+                .ok()
+                .and_then(|k| k.kid)
+                .map(|kid| crate::error::truncated(&kid))
+        };
+        if self.keys.len() >= Self::MAX_KEYS {
+            self.skip(kid, index, || {
+                format!("more than {} usable keys", Self::MAX_KEYS)
+            });
+            return;
+        }
+        match parse_jwk(text) {
+            Ok(key) => self.keys.push(key),
+            Err(reason) => self.skip(kid, index, || reason),
+        }
+    }
+
+    /// Counts a skipped key, and lists it while the list has room (the
+    /// `kid` is read again only then).
+    fn skip(
+        &mut self,
+        kid: impl FnOnce() -> Option<String>,
+        index: usize,
+        reason: impl FnOnce() -> String,
+    ) {
+        self.skipped_count += 1;
+        if self.skipped.len() < Self::MAX_SKIPPED_LISTED {
+            self.skipped.push(SkippedKey {
+                kid: kid(),
+                index,
+                reason: crate::error::truncated(&reason()),
+            });
+        }
     }
 
     /// Adds the client secret as an HMAC key, for providers that sign
@@ -264,10 +323,18 @@ impl KeySet {
         &self.keys
     }
 
-    /// The keys of the document that were skipped, and why.
+    /// The first keys of the document that were skipped, and why: at most
+    /// [`KeySet::MAX_SKIPPED_LISTED`] of them.
     #[must_use]
     pub fn skipped(&self) -> &[SkippedKey] {
         &self.skipped
+    }
+
+    /// How many keys of the document were skipped, listed by
+    /// [`KeySet::skipped`] or not.
+    #[must_use]
+    pub fn skipped_count(&self) -> usize {
+        self.skipped_count
     }
 
     /// Number of usable keys.
@@ -349,6 +416,8 @@ impl KeySet {
             {
                 return Ok(k);
             }
+            // Only the listed skipped keys are known: a `kid` of an unlisted
+            // one is not found, as if the key were absent.
             if let Some(s) = self.skipped.iter().find(|s| s.kid.as_deref() == Some(kid)) {
                 return Err(Error::KeyUnusable {
                     kid: crate::error::truncated(kid),

@@ -189,7 +189,7 @@ fn rfc8037_a4_ed25519_with_flipped_signature_bit_is_refused() {
 fn rfc7520_4_3_es512_p521_key_is_skipped_naming_the_curve() {
     let v = vector(RFC7520_4_3);
     let err = KeySet::from_jwks(json!({ "keys": [v.jwk] }).to_string().as_bytes()).unwrap_err();
-    let JwksError::NoUsableKey { skipped } = err else {
+    let JwksError::NoUsableKey { skipped, .. } = err else {
         panic!("expected NoUsableKey, got {err:?}");
     };
     assert_eq!(skipped.len(), 1);
@@ -304,7 +304,7 @@ fn group_keys(group: &Value) -> GroupKeys {
     }
     match KeySet::from_jwks(json!({ "keys": [jwk] }).to_string().as_bytes()) {
         Ok(keys) => GroupKeys::Usable(keys),
-        Err(JwksError::NoUsableKey { skipped }) => {
+        Err(JwksError::NoUsableKey { skipped, .. }) => {
             let reason: String = skipped.iter().map(ToString::to_string).collect();
             assert!(
                 reason.contains("use is \"enc\"") || reason.contains("key_ops"),

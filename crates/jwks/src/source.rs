@@ -197,7 +197,7 @@ impl IssuerCache {
                     issuer,
                     url = %f.jwks_uri,
                     keys = f.keys.len(),
-                    skipped = f.keys.skipped().len(),
+                    skipped = f.keys.skipped_count(),
                     ttl_secs = f.ttl.as_secs(),
                     "key set fetched"
                 );

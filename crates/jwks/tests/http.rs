@@ -145,7 +145,7 @@ async fn refuses_a_key_set_without_usable_key_naming_each_reason() {
 
     let err = source.start().await.unwrap_err();
     let Error::Jwks {
-        source: JwksError::NoUsableKey { skipped },
+        source: JwksError::NoUsableKey { skipped, .. },
         ..
     } = &err
     else {
