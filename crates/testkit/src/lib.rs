@@ -21,17 +21,20 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod key_file;
+
 use std::sync::OnceLock;
 
 use backchannel_logout::{Algorithm, LOGOUT_EVENT};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, KeyInit, Mac};
-use p256::elliptic_curve::Generate;
 use rand::Rng;
 use rsa::traits::PublicKeyParts;
 use serde_json::{Map, Value, json};
 use sha2::{Sha256, Sha384, Sha512};
 use signature::{RandomizedSigner, SignatureEncoding, Signer};
+
+pub use key_file::{KeyError, jwk_thumbprint};
 
 /// Base64url without padding, as JWS uses.
 #[must_use]
@@ -101,25 +104,13 @@ impl SigningKey {
     #[must_use]
     #[allow(clippy::expect_used)]
     pub fn generate_rsa_bits(alg: Algorithm, kid: &str, bits: usize) -> Self {
-        let mut rng = rand::rng();
         let inner = match alg.key_kind() {
-            backchannel_logout::KeyKind::Rsa => Inner::Rsa(Box::new(
-                rsa::PrivateKey::new(&mut rng, bits).expect("RSA key generation"),
-            )),
-            backchannel_logout::KeyKind::P256 => {
-                Inner::P256(p256::ecdsa::SigningKey::generate_from_rng(&mut rng))
-            }
-            backchannel_logout::KeyKind::P384 => {
-                Inner::P384(p384::ecdsa::SigningKey::generate_from_rng(&mut rng))
-            }
-            backchannel_logout::KeyKind::Ed25519 => {
-                Inner::Ed25519(ed25519_dalek::SigningKey::generate(&mut rng))
-            }
-            _ => {
+            backchannel_logout::KeyKind::Hmac => {
                 let mut secret = vec![0u8; 64];
-                rng.fill_bytes(&mut secret);
+                rand::rng().fill_bytes(&mut secret);
                 Inner::Hmac(secret)
             }
+            _ => key_file::generate_inner(alg, bits).expect("key generation"),
         };
         SigningKey {
             alg,
