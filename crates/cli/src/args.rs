@@ -500,7 +500,12 @@ pub(crate) struct CheckArgs {
 
     /// Where to serve discovery and the JWKS (without --key). Port 0 picks
     /// a free port; a relying party configured beforehand needs a fixed one.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0", conflicts_with = "key")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0",
+        conflicts_with = "key"
+    )]
     pub(crate) serve: SocketAddr,
 
     /// The sid of every token. Default: a fresh random sid per token.

@@ -152,11 +152,9 @@ impl fmt::Display for Failure {
             Failure::WriteFile { path, source } => {
                 write!(f, "cannot write {}: {source}", path.display())
             }
-            Failure::Exists(path) => write!(
-                f,
-                "{} exists; pass --force to replace it",
-                path.display()
-            ),
+            Failure::Exists(path) => {
+                write!(f, "{} exists; pass --force to replace it", path.display())
+            }
             Failure::NoAnswer { url, error } => write!(f, "no answer from {url}: {error}"),
             Failure::Serve { addr, source } => write!(f, "cannot serve on {addr}: {source}"),
             Failure::Unsuccessful(msg) => f.write_str(msg),

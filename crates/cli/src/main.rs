@@ -16,7 +16,7 @@
 //! ```
 //!
 //! One module per command: [`keygen`], [`mint`], [`send`], [`inspect`],
-//! [`check`], [`validate_cmd`], [`bench`]. The provider's side (its keys,
+//! [`check`], [`validate_cmd`], [`mod@bench`]. The provider's side (its keys,
 //! its tokens good and bad) is in [`token`], built on the testkit's signing
 //! keys; posting as a provider in [`post`]. The protocol itself lives in the
 //! `backchannel-logout` crate: `inspect` and `validate` run its validator,

@@ -17,9 +17,7 @@ pub(crate) fn run(args: &MintArgs) -> Result<(), Failure> {
         ));
     }
     let keys = ProviderKeys::load(&args.key, args.key_alg.alg)?;
-    let now = args
-        .now
-        .unwrap_or_else(|| input::system_now().as_secs());
+    let now = args.now.unwrap_or_else(|| input::system_now().as_secs());
     let spec = TokenSpec {
         issuer: &t.issuer,
         client_id: &t.client_id,
@@ -48,6 +46,39 @@ impl DefectArgs {
             (self.wrong_alg, Defect::WrongAlg),
             (self.bad_signature, Defect::BadSignature),
         ];
-        flags.into_iter().find_map(|(set, defect)| set.then_some(defect))
+        flags
+            .into_iter()
+            .find_map(|(set, defect)| set.then_some(defect))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::args::{Cli, Command};
+
+    #[test]
+    fn every_defect_has_the_flag_of_its_name() {
+        for defect in Defect::ALL {
+            let flag = format!("--{}", defect.name());
+            let cli = Cli::try_parse_from([
+                "bclogout",
+                "mint",
+                "--key",
+                "k",
+                "--issuer",
+                "i",
+                "--client-id",
+                "c",
+                &flag,
+            ])
+            .unwrap_or_else(|e| panic!("{flag}: {e}"));
+            let Command::Mint(args) = cli.command else {
+                panic!("not mint")
+            };
+            assert_eq!(args.defect.defect(), Some(defect), "{flag}");
+        }
     }
 }

@@ -62,8 +62,8 @@ impl Poster {
     /// `timeout`. Redirects are not followed: a provider does not follow
     /// them either, and anything but 200 is a failure.
     pub(crate) fn new(url: &str, timeout: Duration) -> Result<Self, Failure> {
-        let parsed = Url::parse(url)
-            .map_err(|e| Failure::Usage(format!("invalid URL {url:?}: {e}")))?;
+        let parsed =
+            Url::parse(url).map_err(|e| Failure::Usage(format!("invalid URL {url:?}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Failure::Usage(format!(
                 "invalid URL {url:?}: only http and https are posted to"

@@ -42,9 +42,7 @@ impl ProviderKeys {
         } else {
             Algorithm::ES256
         };
-        let wrong_alg = key
-            .derive(alg, WRONG_ALG_LABEL)
-            .map_err(Failure::KeyGen)?;
+        let wrong_alg = key.derive(alg, WRONG_ALG_LABEL).map_err(Failure::KeyGen)?;
         Ok(ProviderKeys { key, wrong_alg })
     }
 

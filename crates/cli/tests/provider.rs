@@ -41,7 +41,13 @@ impl KeyFile {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("key.pem");
         let run = bclogout(
-            &["keygen", "--alg", alg.name(), "--out", path.to_str().unwrap()],
+            &[
+                "keygen",
+                "--alg",
+                alg.name(),
+                "--out",
+                path.to_str().unwrap(),
+            ],
             None,
         );
         assert_eq!(run.status, 0, "stderr: {}", run.stderr);
@@ -191,8 +197,17 @@ fn check_with_a_key_file_publishes_the_jwks_keygen_printed() {
     let key_arg = key.key_arg();
     let run = bclogout(
         &[
-            "check", dead, "--key", &key_arg, "--issuer", ISS, "--client-id", CLIENT,
-            "--json", "--timeout", "2",
+            "check",
+            dead,
+            "--key",
+            &key_arg,
+            "--issuer",
+            ISS,
+            "--client-id",
+            CLIENT,
+            "--json",
+            "--timeout",
+            "2",
         ],
         None,
     );
@@ -238,8 +253,17 @@ fn bad_token_flags_are_exclusive() {
     let key_arg = key.key_arg();
     let run = bclogout(
         &[
-            "mint", "--key", &key_arg, "--issuer", ISS, "--client-id", CLIENT, "--sid", "s",
-            "--nonce", "--expired",
+            "mint",
+            "--key",
+            &key_arg,
+            "--issuer",
+            ISS,
+            "--client-id",
+            CLIENT,
+            "--sid",
+            "s",
+            "--nonce",
+            "--expired",
         ],
         None,
     );
@@ -252,11 +276,23 @@ fn mint_without_sid_or_sub_is_a_usage_error() {
     let key = KeyFile::new(Algorithm::ES256);
     let key_arg = key.key_arg();
     let run = bclogout(
-        &["mint", "--key", &key_arg, "--issuer", ISS, "--client-id", CLIENT],
+        &[
+            "mint",
+            "--key",
+            &key_arg,
+            "--issuer",
+            ISS,
+            "--client-id",
+            CLIENT,
+        ],
         None,
     );
     assert_eq!(run.status, 2);
-    assert!(run.stderr.contains("--sid, --sub or both"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--sid, --sub or both"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -265,14 +301,24 @@ fn mint_refuses_an_algorithm_the_key_cannot_sign() {
     let key_arg = key.key_arg();
     let run = bclogout(
         &[
-            "mint", "--key", &key_arg, "--alg", "RS256", "--issuer", ISS, "--client-id",
-            CLIENT, "--sid", "s",
+            "mint",
+            "--key",
+            &key_arg,
+            "--alg",
+            "RS256",
+            "--issuer",
+            ISS,
+            "--client-id",
+            CLIENT,
+            "--sid",
+            "s",
         ],
         None,
     );
     assert_eq!(run.status, 2);
     assert!(
-        run.stderr.contains("RS256 cannot be used with an EC P-256 key"),
+        run.stderr
+            .contains("RS256 cannot be used with an EC P-256 key"),
         "{}",
         run.stderr
     );
@@ -286,13 +332,21 @@ fn keygen_keeps_an_existing_file_unless_forced() {
     let out = path.to_str().unwrap();
     let run = bclogout(&["keygen", "--alg", "EdDSA", "--out", out], None);
     assert_eq!(run.status, 2);
-    assert!(run.stderr.contains("exists; pass --force"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("exists; pass --force"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stdout.is_empty());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
 
     let run = bclogout(&["keygen", "--alg", "EdDSA", "--out", out, "--force"], None);
     assert_eq!(run.status, 0, "stderr: {}", run.stderr);
-    assert!(std::fs::read_to_string(&path).unwrap().contains("PRIVATE KEY"));
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("PRIVATE KEY")
+    );
     #[cfg(unix)]
     assert_eq!(mode(&path), 0o600);
     // Nothing else left behind (no temporary file).
@@ -304,7 +358,15 @@ fn keygen_refuses_a_weak_rsa_key() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("key.pem");
     let run = bclogout(
-        &["keygen", "--alg", "RS256", "--bits", "1024", "--out", out.to_str().unwrap()],
+        &[
+            "keygen",
+            "--alg",
+            "RS256",
+            "--bits",
+            "1024",
+            "--out",
+            out.to_str().unwrap(),
+        ],
         None,
     );
     assert_eq!(run.status, 2);
@@ -320,8 +382,17 @@ fn inspect_decodes_without_verifying_and_says_so() {
     assert_eq!(run.status, 0, "stderr: {}", run.stderr);
     let report = run.json();
     assert_eq!(report["verified"], false);
-    assert!(report["UNVERIFIED"].as_str().unwrap().contains("WITHOUT verification"));
-    assert!(run.stdout.trim_start().starts_with("{\n  \"UNVERIFIED\""), "{}", run.stdout);
+    assert!(
+        report["UNVERIFIED"]
+            .as_str()
+            .unwrap()
+            .contains("WITHOUT verification")
+    );
+    assert!(
+        run.stdout.trim_start().starts_with("{\n  \"UNVERIFIED\""),
+        "{}",
+        run.stdout
+    );
     assert_eq!(report["header"]["kid"], key.kid());
     assert_eq!(report["claims"]["sid"], "s-1");
     assert!(report["claims"]["nonce"].is_string());
@@ -336,8 +407,17 @@ fn inspect_with_the_configuration_names_the_failing_check() {
     let jwks = key.jwks_path();
     let now = NOW.to_string();
     let args = [
-        "inspect", "--issuer", ISS, "--client-id", CLIENT, "--alg", "ES256", "--jwks",
-        jwks.to_str().unwrap(), "--now", &now,
+        "inspect",
+        "--issuer",
+        ISS,
+        "--client-id",
+        CLIENT,
+        "--alg",
+        "ES256",
+        "--jwks",
+        jwks.to_str().unwrap(),
+        "--now",
+        &now,
     ];
     let mut with_token = args.to_vec();
     with_token.push(&token);
@@ -347,7 +427,11 @@ fn inspect_with_the_configuration_names_the_failing_check() {
     assert_eq!(checks["signature"]["ok"], true);
     assert_eq!(checks["validation"]["ok"], false);
     assert_eq!(checks["validation"]["error"], "nonce_present");
-    assert!(run.stderr.contains("nonce must not be present"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nonce must not be present"),
+        "{}",
+        run.stderr
+    );
 
     let good = key.mint(&["--sid", "s-1"]);
     let mut with_good = args.to_vec();
@@ -416,8 +500,16 @@ fn send_posts_the_form_and_exits_0_only_for_200() {
     let url = format!("http://{addr}/logout");
     let run = bclogout(&["send", &url, &token], None);
     assert_eq!(run.status, 0, "stderr: {}", run.stderr);
-    assert!(run.stdout.starts_with("HTTP/1.1 200 OK\n"), "{}", run.stdout);
-    assert!(run.stdout.contains("cache-control: no-store"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("HTTP/1.1 200 OK\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("cache-control: no-store"),
+        "{}",
+        run.stdout
+    );
     let requests = seen.lock().unwrap().clone();
     assert_eq!(
         requests,
@@ -435,8 +527,16 @@ fn send_posts_the_form_and_exits_0_only_for_200() {
     let url = format!("http://{addr}/logout");
     let run = bclogout(&["send", &url, &token], None);
     assert_eq!(run.status, 1);
-    assert!(run.stdout.starts_with("HTTP/1.1 400 Bad Request\n"), "{}", run.stdout);
-    assert!(run.stdout.ends_with("{\"error\":\"invalid_request\"}\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("HTTP/1.1 400 Bad Request\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("{\"error\":\"invalid_request\"}\n"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stderr.contains("not 200"), "{}", run.stderr);
 
     let (addr, _) = recording(StatusCode::NO_CONTENT, "");
@@ -452,7 +552,10 @@ fn send_without_an_answer_exits_2() {
         .local_addr()
         .unwrap()
         .port();
-    let run = bclogout(&["send", &format!("http://127.0.0.1:{port}/logout"), "a.b.c"], None);
+    let run = bclogout(
+        &["send", &format!("http://127.0.0.1:{port}/logout"), "a.b.c"],
+        None,
+    );
     assert_eq!(run.status, 2);
     assert!(run.stderr.contains("no answer from"), "{}", run.stderr);
 }
@@ -542,7 +645,11 @@ fn check_passes_every_case_against_the_core_receiver() {
             .filter(|l| l.contains(" pass "))
             .collect();
         assert_eq!(lines.len(), CASES, "{}", run.stdout);
-        assert!(run.stdout.contains("14 of 14 cases passed"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("14 of 14 cases passed"),
+            "{}",
+            run.stdout
+        );
     }
 }
 
@@ -556,7 +663,11 @@ fn check_reports_what_a_lax_endpoint_lets_through() {
 
     let run = check(&url, &["--key", &key_arg, "--issuer", ISS, "--json"]);
     assert_eq!(run.status, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("12 of 14 cases failed"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("12 of 14 cases failed"),
+        "{}",
+        run.stderr
+    );
     let report = run.json();
     let results: Vec<(&str, &str)> = report["cases"]
         .as_array()

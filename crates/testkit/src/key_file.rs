@@ -20,7 +20,9 @@ use crate::{Inner, SigningKey, b64};
 pub enum KeyError {
     /// The algorithm does not use a private key kept in a file (HS*: a
     /// shared secret).
-    #[error("{alg} keys are shared secrets, not private keys: use RS256, PS256, ES256, ES384 or EdDSA")]
+    #[error(
+        "{alg} keys are shared secrets, not private keys: use RS256, PS256, ES256, ES384 or EdDSA"
+    )]
     NotAPrivateKeyAlgorithm {
         /// The algorithm asked for.
         alg: Algorithm,

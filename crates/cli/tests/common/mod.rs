@@ -45,4 +45,3 @@ pub fn bclogout(args: &[&str], stdin: Option<&str>) -> Run {
         stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
     }
 }
-
