@@ -17,6 +17,12 @@ Exit status:
      stderr names the check that failed
   2  usage error, or a file (JWKS, token, HMAC secret) cannot be read or used";
 
+const EXIT_STATUS_ANY: &str = "\
+Exit status (each command's help says more):
+  0  done: a valid token, an answer 200, every case passed
+  1  the outcome is a failure: a refused token, an answer other than 200, a failed case
+  2  usage error, a file that cannot be read, used or written, no answer";
+
 const EXIT_STATUS_TOOL: &str = "\
 Exit status:
   0  done
@@ -47,17 +53,20 @@ fn key_alg_parser() -> impl TypedValueParser<Value = Algorithm> {
     PossibleValuesParser::new(KEY_ALGORITHMS).try_map(|name| name.parse::<Algorithm>())
 }
 
-/// Validate OpenID Connect Back-Channel Logout tokens offline, as a relying
-/// party would.
+/// Test OpenID Connect Back-Channel Logout relying parties; validate logout
+/// tokens offline, as a relying party would.
 #[derive(Debug, Parser)]
 #[command(
     name = "bclogout",
     version,
-    long_about = "Validate OpenID Connect Back-Channel Logout 1.0 tokens offline, exactly as a \
-relying party's logout endpoint would: signature against the provider's JWKS, algorithm \
-allow-list, typ, iss, aud/azp, iat/exp/nbf with leeway and a maximum age, the logout event, \
-sub/sid, no nonce. Nothing is fetched: the key set comes from a file.",
-    after_long_help = EXIT_STATUS
+    long_about = "Test OpenID Connect Back-Channel Logout 1.0 relying parties, and validate \
+logout tokens. `check` runs the conformance cases against any relying party's logout endpoint, \
+with bclogout as the provider; `keygen`, `mint`, `send` and `inspect` are the pieces, for \
+tests of your own. `validate` checks a token offline exactly as a relying party's endpoint \
+would (signature against the provider's JWKS, algorithm allow-list, typ, iss, aud/azp, \
+iat/exp/nbf with leeway and a maximum age, the logout event, sub/sid, no nonce), and `bench` \
+times that.",
+    after_long_help = EXIT_STATUS_ANY
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]

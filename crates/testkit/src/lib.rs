@@ -1,5 +1,7 @@
 //! Mint OpenID Connect Back-Channel Logout tokens and key sets: for tests,
-//! the examples' demo mode and benchmarks. It plays the provider's part.
+//! the examples' demo mode, benchmarks and the `bclogout` tool. It plays
+//! the provider's part: signing keys (generated, or read from and written
+//! to PKCS #8 PEM files, with RFC 7638 thumbprints as key ids) and tokens.
 //!
 //! ```
 //! use backchannel_logout::{Algorithm, ClientId, Issuer, KeySet, UnixTime, Validator};
