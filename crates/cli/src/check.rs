@@ -57,6 +57,9 @@ async fn run_cases(args: &CheckArgs) -> Result<(), Failure> {
     };
     if !args.json {
         output::print_text(&setup.text(args))?;
+    } else if args.wait {
+        // Stdout is kept for the JSON document; the user still needs this.
+        let _ = writeln!(io::stderr(), "{}", setup.text(args));
     }
     if args.wait {
         wait_for_enter().await;

@@ -251,12 +251,12 @@ fn minted_token_has_the_claims_asked_for() {
 fn check_with_a_key_file_publishes_the_jwks_keygen_printed() {
     // Both keys, the wrong-algorithm one derived again in another process.
     let key = KeyFile::new(Algorithm::ES256);
-    let dead = "http://127.0.0.1:9/logout";
+    let dead = format!("http://127.0.0.1:{}/logout", free_port());
     let key_arg = key.key_arg();
     let run = bclogout(
         &[
             "check",
-            dead,
+            &dead,
             "--key",
             &key_arg,
             "--issuer",
@@ -269,7 +269,19 @@ fn check_with_a_key_file_publishes_the_jwks_keygen_printed() {
         ],
         None,
     );
-    assert_eq!(run.json()["jwks"], key.jwks);
+    let report = run.json();
+    assert_eq!(report["jwks"], key.jwks);
+    // Nobody answered: every case fails, saying so.
+    assert_eq!(run.status, 1);
+    assert_eq!(report["failed"], CASES);
+    assert!(
+        report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["note"].as_str().unwrap().starts_with("no answer")),
+        "{report}"
+    );
 }
 
 #[test]
@@ -558,14 +570,18 @@ fn send_posts_the_form_and_exits_0_only_for_200() {
     assert_eq!(run.status, 1, "204 is not success");
 }
 
-#[test]
-fn send_without_an_answer_exits_2() {
-    // Nothing listens on a port just released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+/// A loopback port nothing listens on (just released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
+        .port()
+}
+
+#[test]
+fn send_without_an_answer_exits_2() {
+    let port = free_port();
     let run = bclogout(
         &["send", &format!("http://127.0.0.1:{port}/logout"), "a.b.c"],
         None,
@@ -713,11 +729,7 @@ fn check_reports_what_a_lax_endpoint_lets_through() {
 fn check_serves_discovery_and_keys_to_a_relying_party_that_fetches_them() {
     // A free port, then the relying party configured with the issuer that
     // check will serve there, finding the keys by discovery.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let issuer = format!("http://127.0.0.1:{port}");
     let validator = Validator::builder(Issuer::new(issuer.as_str()), ClientId::new(CLIENT))
         .build()
