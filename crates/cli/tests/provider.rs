@@ -126,6 +126,12 @@ impl KeyFile {
     }
 }
 
+/// The run ended with `status`, and stderr says `why`.
+fn assert_ends(run: &Run, status: i32, why: &str) {
+    assert_eq!(run.status, status, "stderr: {}", run.stderr);
+    assert!(run.stderr.contains(why), "stderr: {}", run.stderr);
+}
+
 fn segment_json(token: &str, index: usize) -> Value {
     let segment = token.split('.').nth(index).unwrap();
     serde_json::from_slice(&b64_decode(segment)).unwrap()
@@ -321,33 +327,21 @@ fn wrong_alg_token_is_validly_signed_by_a_published_key() {
 fn bad_token_flags_are_exclusive() {
     let key = KeyFile::new(Algorithm::ES256);
     let run = key.mint_run(&["--sid", "s", "--nonce", "--expired"]);
-    assert_eq!(run.status, 2);
-    assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
+    assert_ends(&run, 2, "cannot be used with");
 }
 
 #[test]
 fn mint_without_sid_or_sub_is_a_usage_error() {
     let key = KeyFile::new(Algorithm::ES256);
     let run = key.mint_run(&[]);
-    assert_eq!(run.status, 2);
-    assert!(
-        run.stderr.contains("--sid, --sub or both"),
-        "{}",
-        run.stderr
-    );
+    assert_ends(&run, 2, "--sid, --sub or both");
 }
 
 #[test]
 fn mint_refuses_an_algorithm_the_key_cannot_sign() {
     let key = KeyFile::new(Algorithm::ES256);
     let run = key.mint_run(&["--alg", "RS256", "--sid", "s"]);
-    assert_eq!(run.status, 2);
-    assert!(
-        run.stderr
-            .contains("RS256 cannot be used with an EC P-256 key"),
-        "{}",
-        run.stderr
-    );
+    assert_ends(&run, 2, "RS256 cannot be used with an EC P-256 key");
 }
 
 #[test]
@@ -357,12 +351,7 @@ fn keygen_keeps_an_existing_file_unless_forced() {
     std::fs::write(&path, "keep me").unwrap();
     let out = path.to_str().unwrap();
     let run = bclogout(&["keygen", "--alg", "EdDSA", "--out", out], None);
-    assert_eq!(run.status, 2);
-    assert!(
-        run.stderr.contains("exists; pass --force"),
-        "{}",
-        run.stderr
-    );
+    assert_ends(&run, 2, "exists; pass --force");
     assert!(run.stdout.is_empty());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
 
@@ -395,8 +384,7 @@ fn keygen_refuses_a_weak_rsa_key() {
         ],
         None,
     );
-    assert_eq!(run.status, 2);
-    assert!(run.stderr.contains("2048 to 8192 bits"), "{}", run.stderr);
+    assert_ends(&run, 2, "2048 to 8192 bits");
     assert!(!out.exists());
 }
 
@@ -470,8 +458,7 @@ fn inspect_with_the_configuration_names_the_failing_check() {
 #[test]
 fn inspect_refuses_what_is_not_a_jwt() {
     let run = bclogout(&["inspect", "a.b"], None);
-    assert_eq!(run.status, 2);
-    assert!(run.stderr.contains("2 segments"), "{}", run.stderr);
+    assert_ends(&run, 2, "2 segments");
 }
 
 // ---- relying parties on loopback ------------------------------------------
@@ -586,8 +573,7 @@ fn send_without_an_answer_exits_2() {
         &["send", &format!("http://127.0.0.1:{port}/logout"), "a.b.c"],
         None,
     );
-    assert_eq!(run.status, 2);
-    assert!(run.stderr.contains("no answer from"), "{}", run.stderr);
+    assert_ends(&run, 2, "no answer from");
 }
 
 type CoreReceiver = Receiver<StaticKeys, MemoryReplayGuard, MemoryLogoutStore>;
