@@ -338,10 +338,7 @@ fn judge(expect: Expect, answer: &Result<Answer, String>) -> (Verdict, Option<St
             Some("no JSON error body {\"error\": ...}".to_owned()),
         ),
         _ if !no_store => (Verdict::Warn, Some("no Cache-Control: no-store".to_owned())),
-        Expect::Refused => (
-            Verdict::Pass,
-            error_code(&answer.body).map(|code| format!("error {code}")),
-        ),
+        Expect::Refused => (Verdict::Pass, error_summary(&answer.body)),
         Expect::Accepted => (Verdict::Pass, None),
     }
 }
@@ -350,6 +347,24 @@ fn judge(expect: Expect, answer: &Result<Answer, String>) -> (Verdict, Option<St
 fn error_code(body: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(body).ok()?;
     value.get("error")?.as_str().map(str::to_owned)
+}
+
+/// Longest `error_description` shown in the table.
+const MAX_DESCRIPTION: usize = 80;
+
+/// `error CODE: DESCRIPTION` from a JSON error body, the description cut
+/// short: what the relying party said was wrong.
+fn error_summary(body: &[u8]) -> Option<String> {
+    let code = error_code(body)?;
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let Some(description) = value.get("error_description").and_then(Value::as_str) else {
+        return Some(format!("error {code}"));
+    };
+    let mut short: String = description.chars().take(MAX_DESCRIPTION).collect();
+    if short.len() < description.len() {
+        short.push('…');
+    }
+    Some(format!("error {code}: {short}"))
 }
 
 /// Styles for a terminal, or none.
