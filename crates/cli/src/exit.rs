@@ -1,9 +1,11 @@
 //! How a run ends: every failure, its exit status and what it prints.
 //!
-//! Status 0: done (a valid token). Status 1: the token was refused. Status 2:
-//! the tool could not do its job (bad flags, a configuration the library
-//! refuses, a file it cannot read or use, output it cannot write). Clap
-//! reports its own usage errors with status 2 as well.
+//! Status 0: done (a valid token, an answer 200, every case passed).
+//! Status 1: the token was refused, the relying party answered other than
+//! 200, a conformance case failed. Status 2: the tool could not do its job
+//! (bad flags, a configuration the library refuses, a file it cannot read,
+//! use or write, no answer from the relying party, output it cannot write).
+//! Clap reports its own usage errors with status 2 as well.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -11,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use backchannel_logout::{ConfigError, Error, HmacSecretTooShort, JwksError};
+use backchannel_logout_testkit::KeyError;
 
 use crate::output;
 
@@ -56,14 +59,56 @@ pub(crate) enum Failure {
     },
     /// Standard output could not be written (a closed pipe).
     Write(io::Error),
+    /// The key file cannot be used.
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: KeyError,
+    },
+    /// A key could not be generated or derived.
+    KeyGen(KeyError),
+    /// A file could not be written.
+    WriteFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The file to write exists and `--force` was not given.
+    Exists(PathBuf),
+    /// The relying party could not be reached, or did not answer in time.
+    NoAnswer {
+        /// The URL.
+        url: String,
+        /// Why.
+        error: String,
+    },
+    /// The address to serve on cannot be used.
+    Serve {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// The outcome, already printed on stdout, is a failure: a refused
+    /// token (`inspect`), an answer other than 200 (`send`), a failed
+    /// case (`check`).
+    Unsuccessful(String),
 }
 
 impl Failure {
     /// The process exit status for this failure.
     fn status(&self) -> u8 {
         match self {
-            Failure::Refused(_) => 1,
-            Failure::Config(_)
+            Failure::Refused(_) | Failure::Unsuccessful(_) => 1,
+            Failure::Key { .. }
+            | Failure::KeyGen(_)
+            | Failure::WriteFile { .. }
+            | Failure::Exists(_)
+            | Failure::NoAnswer { .. }
+            | Failure::Serve { .. }
+            | Failure::Config(_)
             | Failure::Usage(_)
             | Failure::Read { .. }
             | Failure::TooLarge { .. }
@@ -100,6 +145,19 @@ impl fmt::Display for Failure {
                 write!(f, "cannot use HMAC secret file {}: {error}", path.display())
             }
             Failure::Write(e) => write!(f, "cannot write the output: {e}"),
+            Failure::Key { path, error } => {
+                write!(f, "cannot use key file {}: {error}", path.display())
+            }
+            Failure::KeyGen(error) => write!(f, "cannot make the key: {error}"),
+            Failure::WriteFile { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
+            Failure::Exists(path) => {
+                write!(f, "{} exists; pass --force to replace it", path.display())
+            }
+            Failure::NoAnswer { url, error } => write!(f, "no answer from {url}: {error}"),
+            Failure::Serve { addr, source } => write!(f, "cannot serve on {addr}: {source}"),
+            Failure::Unsuccessful(msg) => f.write_str(msg),
         }
     }
 }

@@ -57,7 +57,8 @@ fn read_stdin() -> Result<Vec<u8>, Failure> {
         })
 }
 
-fn read_file(what: &'static str, path: &Path, max: usize) -> Result<Vec<u8>, Failure> {
+/// Reads at most `max` bytes of a file.
+pub(crate) fn read_file(what: &'static str, path: &Path, max: usize) -> Result<Vec<u8>, Failure> {
     let read_error = |source| Failure::Read {
         what,
         path: Some(path.to_owned()),
@@ -79,11 +80,22 @@ fn read_limited(reader: impl Read, max: usize) -> io::Result<Option<Vec<u8>>> {
 
 /// The key set the flags name: the JWKS file, plus the HMAC secret if any.
 pub(crate) fn load_keys(args: &ValidatorArgs) -> Result<KeySet, Failure> {
-    let mut keys = match &args.jwks {
+    load_key_files(
+        args.jwks.as_deref(),
+        args.options.hmac_secret_file.as_deref(),
+    )
+}
+
+/// The key set in a JWKS file, plus an HMAC secret file if any.
+pub(crate) fn load_key_files(
+    jwks: Option<&Path>,
+    hmac_secret_file: Option<&Path>,
+) -> Result<KeySet, Failure> {
+    let mut keys = match jwks {
         Some(path) => load_jwks(path)?,
         None => KeySet::new(),
     };
-    if let Some(path) = &args.hmac_secret_file {
+    if let Some(path) = hmac_secret_file {
         let mut secret = read_file("HMAC secret file", path, MAX_SECRET)?;
         // Editors and `echo` end files with a newline; the secret does not.
         if secret.last() == Some(&b'\n') {
@@ -94,7 +106,7 @@ pub(crate) fn load_keys(args: &ValidatorArgs) -> Result<KeySet, Failure> {
         }
         keys.add_hmac_secret(None, &secret)
             .map_err(|error| Failure::HmacSecret {
-                path: path.clone(),
+                path: path.to_owned(),
                 error,
             })?;
     }

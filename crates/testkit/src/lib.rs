@@ -1,5 +1,7 @@
 //! Mint OpenID Connect Back-Channel Logout tokens and key sets: for tests,
-//! the examples' demo mode and benchmarks. It plays the provider's part.
+//! the examples' demo mode, benchmarks and the `bclogout` tool. It plays
+//! the provider's part: signing keys (generated, or read from and written
+//! to PKCS #8 PEM files, with RFC 7638 thumbprints as key ids) and tokens.
 //!
 //! ```
 //! use backchannel_logout::{Algorithm, ClientId, Issuer, KeySet, UnixTime, Validator};
@@ -21,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod key_file;
 pub mod store_conformance;
 
 use std::sync::OnceLock;
@@ -28,12 +31,13 @@ use std::sync::OnceLock;
 use backchannel_logout::{Algorithm, LOGOUT_EVENT};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, KeyInit, Mac};
-use p256::elliptic_curve::Generate;
 use rand::Rng;
 use rsa::traits::PublicKeyParts;
 use serde_json::{Map, Value, json};
 use sha2::{Sha256, Sha384, Sha512};
 use signature::{RandomizedSigner, SignatureEncoding, Signer};
+
+pub use key_file::{KeyError, jwk_thumbprint};
 
 /// Base64url without padding, as JWS uses.
 #[must_use]
@@ -103,25 +107,13 @@ impl SigningKey {
     #[must_use]
     #[allow(clippy::expect_used)]
     pub fn generate_rsa_bits(alg: Algorithm, kid: &str, bits: usize) -> Self {
-        let mut rng = rand::rng();
         let inner = match alg.key_kind() {
-            backchannel_logout::KeyKind::Rsa => Inner::Rsa(Box::new(
-                rsa::PrivateKey::new(&mut rng, bits).expect("RSA key generation"),
-            )),
-            backchannel_logout::KeyKind::P256 => {
-                Inner::P256(p256::ecdsa::SigningKey::generate_from_rng(&mut rng))
-            }
-            backchannel_logout::KeyKind::P384 => {
-                Inner::P384(p384::ecdsa::SigningKey::generate_from_rng(&mut rng))
-            }
-            backchannel_logout::KeyKind::Ed25519 => {
-                Inner::Ed25519(ed25519_dalek::SigningKey::generate(&mut rng))
-            }
-            _ => {
+            backchannel_logout::KeyKind::Hmac => {
                 let mut secret = vec![0u8; 64];
-                rng.fill_bytes(&mut secret);
+                rand::rng().fill_bytes(&mut secret);
                 Inner::Hmac(secret)
             }
+            _ => key_file::generate_inner(alg, bits).expect("key generation"),
         };
         SigningKey {
             alg,
