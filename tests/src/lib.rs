@@ -63,6 +63,9 @@ pub mod examples {
         name: "axum",
         start: crate::axum::start,
     };
+
+    /// Every example, for tests that run against each in turn.
+    pub const ALL: &[Example] = &[AXUM];
 }
 
 /// A running example; stopped when dropped.
