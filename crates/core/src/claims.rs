@@ -788,10 +788,7 @@ mod tests {
         );
         // Two logout events, one spelled with an escape.
         let text = r#"{"iss":"i","aud":"a","iat":1,"jti":"j","sub":"s","events":{"http://schemas.openid.net/event/backchannel-logout":{},"http://schemas.openid.net/event/backchannel-logou\u0074":{}}}"#;
-        assert_eq!(
-            Claims::parse(text).err(),
-            Some(duplicate(LOGOUT_EVENT))
-        );
+        assert_eq!(Claims::parse(text).err(), Some(duplicate(LOGOUT_EVENT)));
     }
 
     #[test]

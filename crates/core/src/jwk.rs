@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::alg::{Algorithm, KeyKind};
-use crate::verify::{Material, hmac_min_len};
 use crate::error::{Error, JwksError};
+use crate::verify::{Material, hmac_min_len};
 
 /// Smallest RSA modulus accepted, in bits (RFC 7518 §3.3).
 pub const RSA_MIN_BITS: usize = 2048;

@@ -7,7 +7,9 @@ use crate::alg::{Algorithm, AlgorithmSet};
 use crate::claims::{Claims, LogoutToken, Text};
 use crate::error::{ConfigError, Error, Part, truncated};
 use crate::jwk::KeySet;
-use crate::jws::{Compact, Header, HeaderBuf, HeaderRef, decode_segment, parse_header, read_header};
+use crate::jws::{
+    Compact, Header, HeaderBuf, HeaderRef, decode_segment, parse_header, read_header,
+};
 use crate::time::UnixTime;
 
 /// The issuer identifier of the OpenID Provider, compared exactly with `iss`.

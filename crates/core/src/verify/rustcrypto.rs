@@ -144,7 +144,11 @@ mod tests {
         }] {
             for e in [&[3u8][..], &[1, 0, 1], &[1, 0xff, 0xff, 0xff, 0xff]] {
                 assert!(super::super::check_rsa(&n, e).is_ok());
-                assert!(RsaVerifiers::new(&n, e).is_some(), "{} bytes, e {e:?}", n.len());
+                assert!(
+                    RsaVerifiers::new(&n, e).is_some(),
+                    "{} bytes, e {e:?}",
+                    n.len()
+                );
             }
         }
     }
