@@ -7,9 +7,9 @@
 //! a round alike and cancels out of the ratios.
 //!
 //! `cargo bench -p backchannel-logout-benches --bench paired` (RustCrypto:
-//! ours on the core's default backend, the raw RustCrypto floor,
-//! jsonwebtoken `rust_crypto`, jwt-simple; and `p256`/`p384`'s own `verify`
-//! (0.14 and 0.13) and ed25519-dalek's `verify_strict` beside the floor).
+//! ours on the core's default backend, the raw RustCrypto floor (the
+//! crates' own verify, key pre-parsed), jsonwebtoken `rust_crypto`,
+//! jwt-simple; and `p256`/`p384` 0.13 beside the floor).
 //!
 //! `cargo bench -p backchannel-logout-benches --features aws-lc --bench paired`
 //! (ours on the core's `aws-lc-rs` backend, the raw aws-lc-rs floor for RSA
@@ -24,9 +24,7 @@ use std::time::{Duration, Instant};
 use backchannel_logout::{Algorithm, KeySet, verify_compact};
 #[cfg(feature = "aws-lc")]
 use backchannel_logout_benches::floor::AwsLc;
-use backchannel_logout_benches::floor::{
-    CrateEcdsa, CrateRsa, Ed25519Strict, P256v13, P384v13, RustCrypto,
-};
+use backchannel_logout_benches::floor::{P256v13, P384v13, RustCrypto};
 use backchannel_logout_benches::peers::{Backend, Jsonwebtoken, JwtSimple};
 use backchannel_logout_benches::{ALGORITHMS, Fixture, OURS_BACKEND};
 
@@ -150,53 +148,25 @@ fn floor(f: &Fixture) -> Contender<'_> {
     verifying("raw", f, move |m, s| raw.verify(m, s))
 }
 
-/// The variants measured beside the floor: `rsa`'s own `verify`,
-/// `p256`/`p384`'s own `verify` (0.14, and 0.13 as jsonwebtoken uses it),
-/// or ed25519-dalek's
-/// `verify_strict` (RustCrypto build only).
+/// The variants measured beside the floor: `p256`/`p384` 0.13, as
+/// jsonwebtoken uses them (RustCrypto build only).
 fn variants(f: &Fixture) -> Vec<(Contender<'_>, &'static str)> {
     if OURS_BACKEND != "rustcrypto" {
         return Vec::new();
     }
     match f.alg {
         Algorithm::ES256 => {
-            let (v14, v13) = (CrateEcdsa::new(f), P256v13::new(f));
-            vec![
-                (
-                    verifying(VARIANTS[0], f, move |m, s| v14.verify(m, s)),
-                    "p256 0.14 `verify` ÷ the core's",
-                ),
-                (
-                    verifying(VARIANTS[1], f, move |m, s| v13.verify(m, s)),
-                    "p256 0.13 `verify` ÷ the core's",
-                ),
-            ]
-        }
-        Algorithm::ES384 => {
-            let (v14, v13) = (CrateEcdsa::new(f), P384v13::new(f));
-            vec![
-                (
-                    verifying(VARIANTS[0], f, move |m, s| v14.verify(m, s)),
-                    "p384 0.14 `verify` ÷ the core's",
-                ),
-                (
-                    verifying(VARIANTS[1], f, move |m, s| v13.verify(m, s)),
-                    "p384 0.13 `verify` ÷ the core's",
-                ),
-            ]
-        }
-        Algorithm::RS256 | Algorithm::PS256 => {
-            let v = CrateRsa::new(f);
+            let v13 = P256v13::new(f);
             vec![(
-                verifying(VARIANTS[0], f, move |m, s| v.verify(m, s)),
-                "rsa 0.10 `verify` ÷ the core's",
+                verifying(VARIANTS[0], f, move |m, s| v13.verify(m, s)),
+                "p256 0.13 `verify` ÷ p256 0.14 `verify`",
             )]
         }
-        Algorithm::EdDSA => {
-            let v = Ed25519Strict::new(f);
+        Algorithm::ES384 => {
+            let v13 = P384v13::new(f);
             vec![(
-                verifying(VARIANTS[0], f, move |m, s| v.verify(m, s)),
-                "ed25519-dalek `verify_strict` ÷ `verify`",
+                verifying(VARIANTS[0], f, move |m, s| v13.verify(m, s)),
+                "p384 0.13 `verify` ÷ p384 0.14 `verify`",
             )]
         }
         _ => Vec::new(),
@@ -204,7 +174,7 @@ fn variants(f: &Fixture) -> Vec<(Contender<'_>, &'static str)> {
 }
 
 /// Contender names of the variants.
-const VARIANTS: [&str; 2] = ["variant-1", "variant-2"];
+const VARIANTS: [&str; 1] = ["variant-1"];
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");

@@ -1,32 +1,28 @@
 //! The floor: the raw signature verification alone, on the pre-decoded
-//! signing input and signature, with the key parsed beforehand. Nothing a
-//! validator does can be faster than the verification it must run.
+//! signing input and signature, with the key parsed beforehand: the crypto
+//! crates' own verify, as the core calls it. Nothing a validator does can
+//! be faster than the verification it must run.
 
 use backchannel_logout::Algorithm;
 use hmac::{Hmac, KeyInit, Mac};
-use rsa::{BoxedUint, pkcs1v15, pss};
+use rsa::{pkcs1v15, pss};
 use sha2::Sha256;
 use signature::Verifier;
 
 use crate::Fixture;
-use crate::rsa_verify::{RsaPublic, Scheme};
 
 /// The verification with the RustCrypto crates the core uses (same
-/// versions, same calls).
+/// versions, same calls, the key parsed once).
 pub enum RustCrypto {
-    /// RSASSA-PKCS1-v1_5 with SHA-256: the core's own verification over
-    /// the `rsa` key and `crypto-bigint`'s Montgomery form
-    /// (`crates/core/src/rsa_verify.rs`, compiled into this crate).
-    Rs256(CoreRsa),
-    /// RSASSA-PSS with SHA-256, salt length 32: the same.
-    Ps256(CoreRsa),
-    /// ECDSA P-256: the core's own double-and-add over `p256` 0.14's field
-    /// and scalars (`crates/core/src/ec.rs`, compiled into this crate).
-    Es256(CoreP256),
-    /// ECDSA P-384: the same over `p384` 0.14.
-    Es384(CoreP384),
-    /// Ed25519, `ed25519-dalek`'s `verify`: the core calls it after
-    /// comparing `R` with the small-order encodings (32-byte compares).
+    /// RSASSA-PKCS1-v1_5 with SHA-256: `rsa`'s verifying key.
+    Rs256(Box<pkcs1v15::VerifyingKey<Sha256>>),
+    /// RSASSA-PSS with SHA-256, salt length 32: `rsa`'s verifying key.
+    Ps256(Box<pss::VerifyingKey<Sha256>>),
+    /// ECDSA P-256: `p256`'s verifying key.
+    Es256(p256::ecdsa::VerifyingKey),
+    /// ECDSA P-384: `p384`'s verifying key.
+    Es384(p384::ecdsa::VerifyingKey),
+    /// Ed25519: `ed25519-dalek`'s `verify_strict`.
     EdDsa(ed25519_dalek::VerifyingKey),
     /// HMAC-SHA-256 (`hmac`, `sha2`), keyed once (as the core keys a
     /// secret when it is added); each verification clones the keyed state.
@@ -42,15 +38,23 @@ impl RustCrypto {
     #[must_use]
     #[allow(clippy::expect_used)]
     pub fn new(f: &Fixture) -> Self {
+        let rsa = || {
+            let (n, e) = (f.jwk_bytes("n"), f.jwk_bytes("e"));
+            rsa::PublicKey::try_from(rsa::pkcs1::RsaPublicKey {
+                modulus: rsa::pkcs1::UintRef::new(&n).expect("n"),
+                public_exponent: rsa::pkcs1::UintRef::new(&e).expect("e"),
+            })
+            .expect("an RSA key")
+        };
         let verifier = match f.alg {
-            Algorithm::RS256 => RustCrypto::Rs256(CoreRsa::new(f)),
-            Algorithm::PS256 => RustCrypto::Ps256(CoreRsa::new(f)),
-            Algorithm::ES256 => RustCrypto::Es256(CoreP256(
-                crate::ec::EcdsaKey::from_sec1(&f.sec1_point()).expect("a P-256 key"),
-            )),
-            Algorithm::ES384 => RustCrypto::Es384(CoreP384(
-                crate::ec::EcdsaKey::from_sec1(&f.sec1_point()).expect("a P-384 key"),
-            )),
+            Algorithm::RS256 => RustCrypto::Rs256(Box::new(pkcs1v15::VerifyingKey::new(rsa()))),
+            Algorithm::PS256 => RustCrypto::Ps256(Box::new(pss::VerifyingKey::new(rsa()))),
+            Algorithm::ES256 => RustCrypto::Es256(
+                p256::ecdsa::VerifyingKey::from_sec1_bytes(&f.sec1_point()).expect("a P-256 key"),
+            ),
+            Algorithm::ES384 => RustCrypto::Es384(
+                p384::ecdsa::VerifyingKey::from_sec1_bytes(&f.sec1_point()).expect("a P-384 key"),
+            ),
             Algorithm::EdDSA => RustCrypto::EdDsa(
                 ed25519_dalek::VerifyingKey::from_bytes(
                     &f.jwk_bytes("x").try_into().expect("32 bytes"),
@@ -69,124 +73,22 @@ impl RustCrypto {
     #[must_use]
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
-            RustCrypto::Rs256(k) => k.0.verify(Scheme::Pkcs1Sha256, message, signature),
-            RustCrypto::Ps256(k) => k.0.verify(Scheme::PssSha256, message, signature),
-            RustCrypto::Es256(k) => k.0.verify(message, signature),
-            RustCrypto::Es384(k) => k.0.verify(message, signature),
-            RustCrypto::EdDsa(k) => ed25519_dalek::Signature::from_slice(signature)
+            RustCrypto::Rs256(k) => pkcs1v15::Signature::try_from(signature)
                 .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
+            RustCrypto::Ps256(k) => {
+                pss::Signature::try_from(signature).is_ok_and(|sig| k.verify(message, &sig).is_ok())
+            }
+            RustCrypto::Es256(k) => p256::ecdsa::Signature::from_slice(signature)
+                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
+            RustCrypto::Es384(k) => p384::ecdsa::Signature::from_slice(signature)
+                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
+            RustCrypto::EdDsa(k) => ed25519_dalek::Signature::from_slice(signature)
+                .is_ok_and(|sig| k.verify_strict(message, &sig).is_ok()),
             RustCrypto::Hs256(keyed) => {
                 let mut mac = Hmac::<Sha256>::clone(keyed);
                 mac.update(message);
                 mac.verify_slice(signature).is_ok()
             }
-        }
-    }
-}
-
-/// An RSA key of the core's RSA verification.
-pub struct CoreRsa(RsaPublic);
-
-impl CoreRsa {
-    #[allow(clippy::expect_used)]
-    fn new(f: &Fixture) -> Self {
-        CoreRsa(
-            RsaPublic::new(&f.jwk_bytes("n"), &f.jwk_bytes("e"), 2048..=8192).expect("an RSA key"),
-        )
-    }
-}
-
-/// RS256/PS256 with the `rsa` crate's own `verify` (0.10; the core's floor
-/// before it did the public exponentiation itself).
-pub enum CrateRsa {
-    /// RSASSA-PKCS1-v1_5 with SHA-256.
-    Rs256(pkcs1v15::VerifyingKey<Sha256>),
-    /// RSASSA-PSS with SHA-256, salt length 32.
-    Ps256(pss::VerifyingKey<Sha256>),
-}
-
-impl CrateRsa {
-    /// The verifier for an RS256 or PS256 fixture.
-    ///
-    /// # Panics
-    ///
-    /// If the fixture is not RS256/PS256, or the verifier refuses it.
-    #[must_use]
-    #[allow(clippy::expect_used, clippy::panic)]
-    pub fn new(f: &Fixture) -> Self {
-        let key = rsa::PublicKey::new(
-            BoxedUint::from_be_slice_vartime(&f.jwk_bytes("n")),
-            BoxedUint::from_be_slice_vartime(&f.jwk_bytes("e")),
-        )
-        .expect("an RSA key");
-        let verifier = match f.alg {
-            Algorithm::RS256 => CrateRsa::Rs256(pkcs1v15::VerifyingKey::new(key)),
-            Algorithm::PS256 => CrateRsa::Ps256(pss::VerifyingKey::new_with_salt_len(key, 32)),
-            other => panic!("not an RSA fixture: {other:?}"),
-        };
-        assert!(verifier.verify(&f.signing_input, &f.signature));
-        verifier
-    }
-
-    /// Verifies `signature` over `message`.
-    #[must_use]
-    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        match self {
-            CrateRsa::Rs256(k) => pkcs1v15::Signature::try_from(signature)
-                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
-            CrateRsa::Ps256(k) => {
-                pss::Signature::try_from(signature).is_ok_and(|sig| k.verify(message, &sig).is_ok())
-            }
-        }
-    }
-}
-
-/// A P-256 key of the core's ECDSA verification.
-pub struct CoreP256(crate::ec::EcdsaKey<p256::NistP256>);
-
-/// A P-384 key of the core's ECDSA verification.
-pub struct CoreP384(crate::ec::EcdsaKey<p384::NistP384>);
-
-/// ES256/ES384 with the `verify` of `p256`/`p384` 0.14 themselves (the
-/// core's floor before it had its own double-and-add).
-pub enum CrateEcdsa {
-    /// `p256` 0.14.
-    P256(p256::ecdsa::VerifyingKey),
-    /// `p384` 0.14.
-    P384(p384::ecdsa::VerifyingKey),
-}
-
-impl CrateEcdsa {
-    /// The verifier for an ES256 or ES384 fixture.
-    ///
-    /// # Panics
-    ///
-    /// If the fixture is not ES256/ES384, or the verifier refuses it.
-    #[must_use]
-    #[allow(clippy::expect_used, clippy::panic)]
-    pub fn new(f: &Fixture) -> Self {
-        let point = f.sec1_point();
-        let verifier = match f.alg {
-            Algorithm::ES256 => CrateEcdsa::P256(
-                p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).expect("a P-256 key"),
-            ),
-            Algorithm::ES384 => CrateEcdsa::P384(
-                p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).expect("a P-384 key"),
-            ),
-            other => panic!("not an ECDSA fixture: {other:?}"),
-        };
-        assert!(verifier.verify(&f.signing_input, &f.signature));
-        verifier
-    }
-
-    /// Verifies `signature` over `message`.
-    #[must_use]
-    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        match self {
-            CrateEcdsa::P256(k) => p256::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
-            CrateEcdsa::P384(k) => p384::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|sig| k.verify(message, &sig).is_ok()),
         }
     }
 }
@@ -246,37 +148,6 @@ impl P384v13 {
         use p384_13::ecdsa::signature::Verifier as _;
         p384_13::ecdsa::Signature::from_slice(signature)
             .is_ok_and(|sig| self.0.verify(message, &sig).is_ok())
-    }
-}
-
-/// Ed25519 with ed25519-dalek's `verify_strict`, which the core called
-/// before it checked small-order `R` by comparing encodings: the strict
-/// call decompresses `R` on every verification.
-pub struct Ed25519Strict(ed25519_dalek::VerifyingKey);
-
-impl Ed25519Strict {
-    /// The verifier for an EdDSA fixture.
-    ///
-    /// # Panics
-    ///
-    /// If the fixture is not EdDSA, or the verifier refuses it.
-    #[must_use]
-    #[allow(clippy::expect_used)]
-    pub fn new(f: &Fixture) -> Self {
-        let key = ed25519_dalek::VerifyingKey::from_bytes(
-            &f.jwk_bytes("x").try_into().expect("32 bytes"),
-        )
-        .expect("an Ed25519 key");
-        let verifier = Ed25519Strict(key);
-        assert!(verifier.verify(&f.signing_input, &f.signature));
-        verifier
-    }
-
-    /// Verifies `signature` over `message`.
-    #[must_use]
-    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        ed25519_dalek::Signature::from_slice(signature)
-            .is_ok_and(|sig| self.0.verify_strict(message, &sig).is_ok())
     }
 }
 

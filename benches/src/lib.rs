@@ -12,15 +12,6 @@
 
 pub mod fixture;
 pub mod floor;
-// The core's ECDSA verification, the very file, for the ES256/ES384 floor:
-// the core keeps it private.
-#[path = "../../crates/core/src/ec.rs"]
-mod ec;
 pub mod peers;
-// The core's RSA verification, the very file, for the RS256/PS256 floor
-// (the benches use two of its six schemes).
-#[path = "../../crates/core/src/rsa_verify.rs"]
-#[allow(dead_code)]
-mod rsa_verify;
 
 pub use fixture::{ALGORITHMS, CLIENT_ID, Fixture, ISSUER, OURS_BACKEND};

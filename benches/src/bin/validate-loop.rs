@@ -1,6 +1,7 @@
-//! A plain loop over one fixture, for `perf record`: `validate` end to end,
-//! or the core's own `KeySet::verify_signature` on the pre-decoded input,
-//! or the cold path (the fixture's JWKS parsed, then `validate`).
+//! A plain loop over one fixture, for `perf record` or `valgrind --tool=callgrind`:
+//! `validate` end to end, the core's own `KeySet::verify_signature` on the
+//! pre-decoded input, the raw floor (the crates' own verify, key
+//! pre-parsed), or the cold path (the fixture's JWKS parsed, then `validate`).
 //! The share of the samples outside the signature's arithmetic is the
 //! validator's own work, measured without the run-to-run noise that hides
 //! 2 µs next to a 600 µs verification (see `docs/benchmarks.md`).
@@ -21,7 +22,7 @@ use backchannel_logout_benches::Fixture;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: validate-loop ALG COUNT validate|core|cold";
+    let usage = "usage: validate-loop ALG COUNT validate|core|raw|cold";
     let (Some(alg), Some(count), Some(mode)) = (args.first(), args.get(1), args.get(2)) else {
         eprintln!("{usage}");
         return ExitCode::from(2);
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
     };
     let f = Fixture::new(alg);
     let kid = Some(f.key.kid());
+    let raw = backchannel_logout_benches::floor::RustCrypto::new(&f);
     let start = Instant::now();
     let mut failures = 0u64;
     for _ in 0..count {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
                         .validate(black_box(f.token.as_bytes()), &keys, f.now)
                         .is_ok()
                 }),
+            "raw" => raw.verify(black_box(&f.signing_input), black_box(&f.signature)),
             "core" => f
                 .keys
                 .verify_signature(

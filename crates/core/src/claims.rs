@@ -12,7 +12,6 @@ use serde_json::{Map, Value};
 use crate::alg::Algorithm;
 use crate::error::{Error, Expected, Part};
 use crate::json::{Checked, DepthSkip, MAX_DEPTH, Members, Name, Shape, skip};
-use crate::scan::{Scalar, Scan};
 use crate::time::UnixTime;
 
 /// The member of `events` that makes a JWT a back-channel logout token.
@@ -304,10 +303,7 @@ impl<'de> Claims<'de> {
     /// checked, and kept as text for [`LogoutToken::other_claims`].
     pub(crate) fn parse(text: &'de str) -> Result<Self, Error> {
         let mut m = ClaimMembers::default();
-        if m.scan(text).is_none() {
-            m = ClaimMembers::default();
-            crate::json::parse_members_str(text, Part::Claims, &mut m)?;
-        }
+        crate::json::parse_members_str(text, Part::Claims, &mut m)?;
         let extras = Extras {
             any: m.keep_text || m.azp.is_some(),
             maps: OnceLock::new(),
@@ -441,111 +437,6 @@ impl<'de> ClaimMembers<'de> {
         }
         self.seen |= bit;
         Ok(name)
-    }
-
-    /// Reads a claims object of plain JSON (see [`crate::scan`]) as the
-    /// serde_json visitor would. `None` when the text is not plain or any
-    /// check fails: the caller reads it again with serde_json, which then
-    /// gives the specific error (after a reset: `None` may leave members
-    /// half read).
-    fn scan(&mut self, text: &'de str) -> Option<()> {
-        let mut s = Scan::new(text);
-        s.byte(b'{')?;
-        if s.byte(b'}').is_none() {
-            loop {
-                let name = s.string()?;
-                s.byte(b':')?;
-                self.scan_member(&mut s, name)?;
-                match s.next_byte()? {
-                    b',' => {}
-                    b'}' => break,
-                    _ => return None,
-                }
-            }
-        }
-        s.end()
-    }
-
-    fn scan_member(&mut self, s: &mut Scan<'de>, name: &'de str) -> Option<()> {
-        let Some(index) = registered_index(name) else {
-            // An unregistered claim: a scalar, or an array of scalars.
-            let value = match s.peek()? {
-                b'[' => Checked {
-                    depth: 1,
-                    object: false,
-                    non_empty: s.array(|_| {})?,
-                },
-                b'{' => Checked {
-                    depth: 1,
-                    object: true,
-                    non_empty: s.flat_object()?,
-                },
-                _ => {
-                    s.scalar()?;
-                    Checked::SCALAR
-                }
-            };
-            return self.other_claim(Cow::Borrowed(name), value).ok();
-        };
-        self.mark(index).ok()?;
-        match index {
-            AUD => {
-                let shape = if s.peek()? == b'[' {
-                    let mut strings = Vec::new();
-                    let mut only_strings = true;
-                    s.array(|item| match item {
-                        Scalar::Str(v) if only_strings => strings.push(v.to_owned()),
-                        _ => only_strings = false,
-                    })?;
-                    if !only_strings {
-                        return None;
-                    }
-                    Shape::Strings(strings)
-                } else {
-                    Shape::Str(Cow::Borrowed(s.string()?))
-                };
-                self.aud = Some(audiences(shape).ok()?);
-            }
-            EVENTS => {
-                // Exactly `{"<the logout event>": {...}}`, the event's
-                // members plain scalars (Keycloak's `revoke_offline_access`).
-                s.byte(b'{')?;
-                if s.string()? != LOGOUT_EVENT {
-                    return None;
-                }
-                s.byte(b':')?;
-                let non_empty = s.flat_object()?;
-                s.byte(b'}')?;
-                self.event = true;
-                self.keep_text |= non_empty;
-            }
-            NONCE => {
-                s.scalar()?;
-                self.nonce = true;
-            }
-            _ => {
-                // The plain cases of `scalar` below, without building a
-                // `Shape`: anything else is left to serde_json.
-                match s.scalar()? {
-                    Scalar::Str(v) => {
-                        let (slot, must_not_be_empty) = self.string_slot(index)?;
-                        if must_not_be_empty && v.is_empty() {
-                            return None;
-                        }
-                        *slot = Some(Cow::Borrowed(v));
-                    }
-                    Scalar::Int(n) => {
-                        let slot = self.date_slot(index)?;
-                        // As serde_json's `as_f64` would give it (18 digits).
-                        #[allow(clippy::cast_precision_loss)]
-                        let date = UnixTime::from_numeric_date(n as f64)?;
-                        *slot = Some(date);
-                    }
-                    Scalar::Literal => return None,
-                }
-            }
-        }
-        Some(())
     }
 
     /// An unregistered claim, checked as when it was built into the map:
@@ -856,126 +747,112 @@ mod tests {
         assert_eq!(t.get(text), "bcd");
     }
 
-    /// Everything the members reader leaves for [`Claims::parse`].
-    fn summary(m: &ClaimMembers<'_>) -> String {
-        let mut names: Vec<&str> = m.other.few.iter().flatten().map(|n| &**n).collect();
-        names.extend(m.other.many.iter().map(|n| &**n));
-        format!(
-            "seen {} iss {:?} aud {:?} azp {:?} iat {:?} exp {:?} nbf {:?} jti {:?} sub {:?} \
-             sid {:?} event {} nonce {} other {names:?} keep {}",
-            m.seen,
-            m.iss,
-            m.aud,
-            m.azp,
-            m.iat.map(UnixTime::as_secs),
-            m.exp.map(UnixTime::as_secs),
-            m.nbf.map(UnixTime::as_secs),
-            m.jti,
-            m.sub,
-            m.sid,
-            m.event,
-            m.nonce,
-            m.keep_text
-        )
+    const EVENT: &str = r#""events":{"http://schemas.openid.net/event/backchannel-logout":{}}"#;
+
+    /// Claims with `members` added to a valid set (`iss`, `aud`, `iat`,
+    /// `jti`, `events`, `sub`).
+    fn parse_with(members: &str) -> Result<String, Error> {
+        let text = format!(r#"{{"iss":"i","aud":"a","iat":1,"jti":"j",{EVENT},{members}}}"#);
+        Claims::parse(&text).map(|c| {
+            format!(
+                "iss {} sub {:?} sid {:?} iat {}",
+                c.iss,
+                c.sub,
+                c.sid,
+                c.iat.as_secs()
+            )
+        })
     }
 
-    /// The fast reading, if the fast reader answers.
-    fn fast_read(text: &str) -> Option<ClaimMembers<'_>> {
-        let mut m = ClaimMembers::default();
-        m.scan(text).map(|()| m)
-    }
-
-    /// The serde_json reading: the answer, or the error.
-    fn by_serde(text: &str) -> Result<String, Error> {
-        let mut m = ClaimMembers::default();
-        crate::json::parse_members_str(text, Part::Claims, &mut m).map(|_| summary(&m))
-    }
-
-    /// Whether the fast reader agrees with serde_json on `text`: when it
-    /// answers, serde_json accepts the text and reads the same members.
-    fn agrees(text: &str) -> Option<bool> {
-        let fast = fast_read(text)?;
-        match by_serde(text) {
-            Ok(slow) => {
-                assert_eq!(summary(&fast), slow, "{text}");
-                Some(true)
-            }
-            Err(e) => panic!("the fast reader accepted what serde_json refuses ({e}): {text}"),
-        }
-    }
-
-    const SEEDS: [&str; 7] = [
-        r#"{"iat":1700000000,"jti":"4f1c2a","iss":"https://kc.example/realms/r","aud":"app","sub":"u-1","typ":"Logout","sid":"s-1","events":{"http://schemas.openid.net/event/backchannel-logout":{"revoke_offline_access":true}},"exp":1700000600}"#,
-        r#" { "iss" : "https://op.example" , "aud" : [ "app" , "other" ] , "azp" : "app", "iat" : 1700000000 , "jti" : "j" , "sid" : "s" , "events" : { "http://schemas.openid.net/event/backchannel-logout" : { } } } "#,
-        r#"{"iss":"i","aud":["a"],"iat":0,"exp":18,"nbf":1,"jti":"j","sub":"s","events":{"http://schemas.openid.net/event/backchannel-logout":{}},"x":[1,"a",null],"y":{"k":false,"k":1},"z":{}}"#,
-        r#"{"iss":"i\u0073","aud":"a","iat":1.5e9,"jti":"j","sub":"\"","events":{"http://schemas.openid.net/event/backchannel-logout":{"a":{"b":[]}}}}"#,
-        r#"{"iss":"i","aud":"a","iat":-1,"jti":"j","sub":"s","nonce":"n","events":{"http://schemas.openid.net/event/backchannel-logout":{},"other":{"deep":[[1]]}}}"#,
-        r#"{"iss":"i","iss":"j","aud":[],"iat":1,"jti":"","sid":"s","events":[],"t":true,"t":false}"#,
-        r#"{"$serde_json::private::RawValue":"{}","iss":"i","aud":"a","iat":01,"jti":"j","events":{"http://schemas.openid.net/event/backchannel-logout":{"$serde_json::private::RawValue":"[1]"}}}"#,
-    ];
-
+    /// A name spelled with escapes is the same name: a second `sid`, `sub`
+    /// or unregistered claim under any spelling is a duplicate.
     #[test]
-    fn the_fast_reader_reads_plain_tokens() {
-        // The plain seeds are read fast, and as serde_json reads them.
-        for seed in SEEDS.iter().take(3) {
-            assert_eq!(agrees(seed), Some(true), "{seed}");
-        }
-        // The others have escapes, fractions, minus signs, nesting,
-        // duplicates, a leading zero or raw-value markers: left to serde_json.
-        for seed in SEEDS.iter().skip(3) {
-            assert!(fast_read(seed).is_none(), "{seed}");
-        }
-    }
-
-    #[test]
-    fn the_fast_reader_never_disagrees_with_serde_json() {
-        const ALPHABET: [&str; 24] = [
-            "\"", "\\", "{", "}", "[", "]", ",", ":", " ", "0", "1", "9", "-", ".", "e", "t", "n",
-            "\u{1}", "\u{1f}", "a", "é", "\u{7f}", "\n", "u",
-        ];
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
+    fn duplicates_are_refused_under_any_spelling() {
+        let duplicate = |name: &str| Error::DuplicateMember {
+            part: Part::Claims,
+            name: name.to_owned(),
         };
-        let (mut fast, mut total) = (0, 0);
-        for round in 0..100_000 {
-            // Mostly the plain seeds, so that many mangled texts stay plain.
-            let pick = if round % 4 == 3 {
-                3 + round / 4 % 4
-            } else {
-                round % 3
-            };
-            let seed = SEEDS.get(pick).copied().unwrap_or_default();
-            let mut chars: Vec<char> = seed.chars().collect();
-            for _ in 0..=next(3) {
-                let at = next(chars.len() + 1);
-                match next(4) {
-                    0 if at < chars.len() => {
-                        chars.remove(at);
-                    }
-                    1 if at < chars.len() => {
-                        let end = (at + 1 + next(12)).min(chars.len());
-                        let piece: Vec<char> = chars.get(at..end).unwrap_or_default().to_vec();
-                        let to = next(chars.len() + 1);
-                        chars.splice(to..to, piece);
-                    }
-                    _ => {
-                        let token = ALPHABET.get(next(ALPHABET.len())).copied().unwrap_or(" ");
-                        chars.splice(at..at, token.chars());
-                    }
-                }
-            }
-            let text: String = chars.into_iter().collect();
-            total += 1;
-            if agrees(&text) == Some(true) {
-                fast += 1;
-            }
+        for (members, name) in [
+            (r#""sid":"a","\u0073id":"b""#, "sid"),
+            (r#""\u0073\u0069\u0064":"a","sid":"b""#, "sid"),
+            (r#""sub":"a","s\u0075b":"b""#, "sub"),
+            (r#""x":1,"\u0078":2"#, "x"),
+            (r#""\ud83d\ude00":1,"😀":2"#, "😀"),
+        ] {
+            assert_eq!(parse_with(members), Err(duplicate(name)), "{members}");
         }
-        // Enough of the mangled texts stay plain for the comparison to mean
-        // something.
-        assert!(fast > total / 20, "{fast} of {total} read fast");
+        // An escaped registered name is read as that claim.
+        assert_eq!(
+            parse_with(r#""s\u0069d":"s\u0031""#).unwrap(),
+            r#"iss i sub None sid Some("s1") iat 1"#
+        );
+        // Two logout events, one spelled with an escape.
+        let text = r#"{"iss":"i","aud":"a","iat":1,"jti":"j","sub":"s","events":{"http://schemas.openid.net/event/backchannel-logout":{},"http://schemas.openid.net/event/backchannel-logou\u0074":{}}}"#;
+        assert_eq!(Claims::parse(text).err(), Some(duplicate(LOGOUT_EVENT)));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_recursing_without_bound() {
+        let too_deep = Err(Error::JsonTooDeep {
+            part: Part::Claims,
+            max: MAX_DEPTH,
+        });
+        let nested = |n: usize| format!(r#""x":{}1{}"#, "[".repeat(n), "]".repeat(n));
+        assert!(parse_with(&nested(MAX_DEPTH - 1)).is_ok());
+        assert_eq!(parse_with(&nested(MAX_DEPTH)), too_deep);
+        // Past serde_json's recursion limit: refused as not JSON, never a
+        // stack overflow.
+        assert_eq!(
+            parse_with(&nested(100_000)),
+            Err(Error::NotJsonObject { part: Part::Claims })
+        );
+        // Brackets inside strings are not nesting.
+        assert!(parse_with(&format!(r#""x":"{}""#, "[{".repeat(100))).is_ok());
+    }
+
+    #[test]
+    fn huge_and_odd_numbers_are_read_as_serde_json_reads_them() {
+        let invalid_date = Err(Error::InvalidNumericDate { name: "exp" });
+        // Beyond u64: a float, too large for a date.
+        assert_eq!(parse_with(r#""exp":18446744073709551616"#), invalid_date);
+        assert_eq!(parse_with(r#""exp":1e300"#), invalid_date);
+        // Beyond f64: serde_json refuses the text.
+        assert_eq!(
+            parse_with(r#""exp":1e400"#),
+            Err(Error::NotJsonObject { part: Part::Claims })
+        );
+        // Not JSON numbers at all.
+        for bad in [r#""exp":01"#, r#""exp":+1"#, r#""exp":.5"#, r#""exp":NaN"#] {
+            assert_eq!(
+                parse_with(bad),
+                Err(Error::NotJsonObject { part: Part::Claims }),
+                "{bad}"
+            );
+        }
+        // In an unregistered claim, a huge number is checked as serde_json
+        // reads any number: up to what an f64 holds.
+        assert!(parse_with(&format!(r#""x":{}"#, "9".repeat(300))).is_ok());
+        assert_eq!(
+            parse_with(&format!(r#""x":{}"#, "9".repeat(400))),
+            Err(Error::NotJsonObject { part: Part::Claims })
+        );
+    }
+
+    #[test]
+    fn lone_surrogates_are_refused() {
+        for bad in [
+            r#""sub2":"\ud800""#,
+            r#""x":"\udc00x""#,
+            r#""\ud800":1"#,
+            r#""x":[[["\ud83d"]]]"#,
+        ] {
+            assert_eq!(
+                parse_with(bad),
+                Err(Error::NotJsonObject { part: Part::Claims }),
+                "{bad}"
+            );
+        }
+        // A pair is one character.
+        assert!(parse_with(r#""x":"\ud83d\ude00""#).is_ok());
     }
 }

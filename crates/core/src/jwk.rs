@@ -1,5 +1,5 @@
-//! Keys (RFC 7517) and key sets, parsed and checked once; each RSA key's
-//! verifying state is built on its first use and kept.
+//! Keys (RFC 7517) and key sets, parsed and checked once into the crypto
+//! crates' verifying keys.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -7,8 +7,9 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::alg::{Algorithm, KeyKind, Material, hmac_min_len};
+use crate::alg::{Algorithm, KeyKind};
 use crate::error::{Error, JwksError};
+use crate::verify::{Material, hmac_min_len};
 
 /// Smallest RSA modulus accepted, in bits (RFC 7518 §3.3).
 pub const RSA_MIN_BITS: usize = 2048;
@@ -91,10 +92,8 @@ impl fmt::Display for SkippedKey {
 /// the application adds one.
 ///
 /// Build it once per fetched document and share it (`Arc<KeySet>`): every
-/// key is parsed and checked here, and an RSA key's verifying state (a
-/// modular reduction over its modulus) is built on its first use and kept,
-/// so validation never re-parses keys and a key set pays only for the RSA
-/// keys that actually sign.
+/// key is parsed and checked here into the verifying key of the crate that
+/// verifies with it, so validation never re-parses keys.
 ///
 /// ```
 /// use backchannel_logout::KeySet;
@@ -549,13 +548,14 @@ fn parse_jwk(text: &str) -> Result<Key, String> {
     })
 }
 
-/// A base64url member of a public key (`n`, `e`, `x`, `y`): public
-/// values, so decoded by the token segments' fast decoder, as strictly.
+/// A base64url member of a public key (`n`, `e`, `x`, `y`), decoded as
+/// strictly as a token's segments.
 fn b64_member(v: &Option<Cow<'_, str>>, name: &str) -> Result<Vec<u8>, String> {
+    use base64ct::{Base64UrlUnpadded, Encoding};
     let s = v
         .as_deref()
         .ok_or_else(|| format!("member {name} is missing"))?;
-    crate::b64::decode_vec(s.as_bytes()).ok_or_else(|| format!("member {name} is not base64url"))
+    Base64UrlUnpadded::decode_vec(s).map_err(|_| format!("member {name} is not base64url"))
 }
 
 fn coordinates(raw: &RawJwk<'_>, len: usize) -> Result<(Vec<u8>, Vec<u8>), String> {

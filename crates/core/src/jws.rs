@@ -1,7 +1,8 @@
 //! The JWS compact serialization (RFC 7515 §7.1) and the JOSE header.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
 
 use serde::de::MapAccess;
 use serde_json::Value;
@@ -63,26 +64,34 @@ impl<'a> Compact<'a> {
 
 /// Decodes one segment as strict unpadded base64url into a new vector.
 pub(crate) fn decode_segment(src: &[u8], part: Part) -> Result<Vec<u8>, Error> {
-    match crate::b64::decode_vec(src) {
-        Some(decoded) => Ok(decoded),
-        None => Err(Error::Base64 { part }),
-    }
+    let mut out = vec![0u8; decoded_len_bound(src.len())];
+    let len = decode_segment_into(src, &mut out, part)?.len();
+    out.truncate(len);
+    Ok(out)
 }
 
 /// Decodes one segment into `buf`, returning the decoded prefix: strict
-/// unpadded base64url (see [`crate::b64`]), so each token has exactly one
-/// encoding.
+/// unpadded base64url (`base64ct`: the URL-safe alphabet only, no padding,
+/// no whitespace, the unused bits of the last character zero), so each
+/// token has exactly one encoding. A segment that decodes to more than
+/// `buf` holds is refused.
 pub(crate) fn decode_segment_into<'b>(
     src: &[u8],
     buf: &'b mut [u8],
     part: Part,
 ) -> Result<&'b [u8], Error> {
-    // Matched rather than `ok_or`: an error built eagerly is dropped on
+    // Matched rather than `map_err`: an error built eagerly is dropped on
     // the way out of every valid token.
-    match crate::b64::decode(src, buf).and_then(|len| buf.get(..len)) {
-        Some(decoded) => Ok(decoded),
-        None => Err(Error::Base64 { part }),
+    match Base64UrlUnpadded::decode(src, buf) {
+        Ok(decoded) => Ok(decoded),
+        Err(_) => Err(Error::Base64 { part }),
     }
+}
+
+/// Room enough for the decoding of `len` base64 characters (at most 3
+/// bytes for 4 characters, rounded up).
+const fn decoded_len_bound(len: usize) -> usize {
+    len.div_ceil(4) * 3
 }
 
 /// Largest header decoded on the stack; larger ones (an `x5c` chain) go to the heap.
@@ -109,9 +118,7 @@ impl<const N: usize> SegmentBuf<N> {
 
     /// Decodes `segment` into the buffer.
     pub(crate) fn decode(&mut self, segment: &[u8], part: Part) -> Result<&[u8], Error> {
-        let Some(needed) = crate::b64::decoded_len(segment.len()) else {
-            return Err(Error::Base64 { part });
-        };
+        let needed = decoded_len_bound(segment.len());
         let room: &mut [u8] = if needed <= N {
             &mut self.stack
         } else {
@@ -157,89 +164,6 @@ pub(crate) fn read_header<'b>(
         kid: h.kid,
         typ: h.typ,
     })
-}
-
-/// How many distinct headers a [`HeaderMemo`] remembers.
-const MEMO_SLOTS: usize = 4;
-
-/// Headers already read, keyed by their encoded segment.
-///
-/// A provider signs every token with the same few headers (one per signing
-/// key), so the validator remembers the first [`MEMO_SLOTS`] headers of
-/// tokens whose signature it verified, and reads the same segment again by
-/// comparing bytes instead of decoding and parsing it. Reading a header is
-/// a pure function of its segment, so a remembered header is exactly what
-/// reading would give. Only authentic headers are remembered (the caller
-/// remembers after the signature check), so a sender without a key cannot
-/// fill the slots; once they are full (after key rotations), other headers
-/// are read as before. The slots are set once and read without a lock.
-#[derive(Default, Clone)]
-pub(crate) struct HeaderMemo {
-    slots: [OnceLock<Remembered>; MEMO_SLOTS],
-}
-
-/// One remembered header.
-#[derive(Clone)]
-struct Remembered {
-    segment: Box<[u8]>,
-    alg: Algorithm,
-    kid: Option<Box<str>>,
-    typ: Option<Box<str>>,
-}
-
-impl HeaderMemo {
-    /// The header read from `segment` before, if it is remembered.
-    pub(crate) fn get(&self, segment: &[u8]) -> Option<HeaderRef<'_>> {
-        self.slots.iter().find_map(|slot| {
-            let r = slot.get()?;
-            (*r.segment == *segment).then(|| HeaderRef {
-                alg: r.alg,
-                kid: r.kid.as_deref().map(Cow::Borrowed),
-                typ: r.typ.as_deref().map(Cow::Borrowed),
-            })
-        })
-    }
-
-    /// Remembers `header`, read from `segment`, in the first free slot (if
-    /// it is not remembered already and a slot is free).
-    pub(crate) fn remember(&self, segment: &[u8], header: &HeaderRef<'_>) {
-        let mut pending = None;
-        for slot in &self.slots {
-            match slot.get() {
-                Some(r) if *r.segment == *segment => return,
-                Some(_) => {}
-                None => {
-                    let r = pending.take().unwrap_or_else(|| Remembered {
-                        segment: segment.into(),
-                        alg: header.alg,
-                        kid: header.kid.as_deref().map(Into::into),
-                        typ: header.typ.as_deref().map(Into::into),
-                    });
-                    match slot.set(r) {
-                        Ok(()) => return,
-                        // Another thread took the slot first: try the next.
-                        Err(r) => match slot.get() {
-                            Some(taken) if *taken.segment == *segment => return,
-                            _ => pending = Some(r),
-                        },
-                    }
-                }
-            }
-        }
-    }
-
-    /// How many headers are remembered.
-    pub(crate) fn len(&self) -> usize {
-        self.slots.iter().filter(|s| s.get().is_some()).count()
-    }
-}
-
-impl std::fmt::Debug for HeaderMemo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HeaderMemo")
-            .field("remembered", &self.len())
-            .finish()
-    }
 }
 
 /// Decodes and parses the header segment.
@@ -384,36 +308,6 @@ mod tests {
             parse_header(no_alg.as_bytes()).unwrap_err(),
             Error::MissingAlgorithm
         );
-    }
-
-    #[test]
-    fn the_memo_remembers_a_few_headers_once_each() {
-        let memo = HeaderMemo::default();
-        let segments: Vec<String> = (0..MEMO_SLOTS + 2)
-            .map(|i| b64(&format!(r#"{{"alg":"ES256","kid":"k{i}","typ":"JWT"}}"#)))
-            .collect();
-        for round in 0..2 {
-            for (i, segment) in segments.iter().enumerate() {
-                let mut buf = HeaderBuf::new();
-                let read = read_header(segment.as_bytes(), &mut buf).unwrap();
-                memo.remember(segment.as_bytes(), &read);
-                let got = memo.get(segment.as_bytes());
-                if i < MEMO_SLOTS {
-                    let got = got.unwrap();
-                    assert_eq!(got.alg, Algorithm::ES256);
-                    assert_eq!(got.kid.as_deref(), Some(format!("k{i}").as_str()));
-                    assert_eq!(got.typ.as_deref(), Some("JWT"));
-                } else {
-                    assert!(got.is_none(), "round {round}, header {i}");
-                }
-            }
-            assert_eq!(memo.len(), MEMO_SLOTS);
-        }
-        // A segment is matched whole: a prefix or a longer segment is not it.
-        let first = segments[0].as_bytes();
-        assert!(memo.get(&first[..first.len() - 1]).is_none());
-        assert!(memo.get(&[first, b"A"].concat()).is_none());
-        assert_eq!(format!("{memo:?}"), "HeaderMemo { remembered: 4 }");
     }
 
     #[test]

@@ -79,10 +79,7 @@
 #![deny(clippy::indexing_slicing)]
 
 pub mod alg;
-mod b64;
 pub mod claims;
-#[cfg(not(feature = "aws-lc-rs"))]
-mod ec;
 pub mod error;
 mod json;
 pub mod jwk;
@@ -91,13 +88,11 @@ pub mod log;
 pub mod receive;
 pub mod request;
 pub mod response;
-#[cfg(not(feature = "aws-lc-rs"))]
-mod rsa_verify;
-mod scan;
 pub mod session;
 pub mod store;
 pub mod time;
 pub mod validate;
+mod verify;
 
 pub use alg::{Algorithm, AlgorithmSet, KeyKind, UnknownAlgorithm};
 pub use claims::{LOGOUT_EVENT, LogoutScope, LogoutToken};

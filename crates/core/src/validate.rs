@@ -8,7 +8,7 @@ use crate::claims::{Claims, LogoutToken, Text};
 use crate::error::{ConfigError, Error, Part, truncated};
 use crate::jwk::KeySet;
 use crate::jws::{
-    Compact, Header, HeaderBuf, HeaderMemo, HeaderRef, decode_segment, parse_header, read_header,
+    Compact, Header, HeaderBuf, HeaderRef, decode_segment, parse_header, read_header,
 };
 use crate::time::UnixTime;
 
@@ -180,10 +180,7 @@ impl ValidatorBuilder {
         if self.max_token_size == 0 {
             return Err(ConfigError::ZeroMaxTokenSize);
         }
-        Ok(Validator {
-            config: self,
-            memo: HeaderMemo::default(),
-        })
+        Ok(Validator { config: self })
     }
 }
 
@@ -208,9 +205,6 @@ impl ValidatorBuilder {
 #[derive(Debug, Clone)]
 pub struct Validator {
     config: ValidatorBuilder,
-    /// The headers of tokens already verified, so the same header segment
-    /// is not decoded and parsed again (the only state that changes).
-    memo: HeaderMemo,
 }
 
 impl Validator {
@@ -302,19 +296,10 @@ impl Validator {
             });
         }
         let compact = Compact::split(token)?;
-        let mut header_buf;
-        let (header, remembered) = match self.memo.get(compact.header) {
-            Some(header) => (header, true),
-            None => {
-                header_buf = HeaderBuf::new();
-                (read_header(compact.header, &mut header_buf)?, false)
-            }
-        };
+        let mut header_buf = HeaderBuf::new();
+        let header = read_header(compact.header, &mut header_buf)?;
         self.check_header(&header)?;
         verify_signature(&header, &compact, keys)?;
-        if !remembered {
-            self.memo.remember(compact.header, &header);
-        }
         // The claims are decoded straight into the text the token keeps.
         let text = decode_segment(compact.payload, Part::Claims)?;
         let text =

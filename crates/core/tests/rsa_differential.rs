@@ -1,5 +1,7 @@
-//! The core's RSA verification (`rsa_verify.rs`, default backend; AWS-LC
-//! with the `aws-lc-rs` feature) against the `rsa` crate's own verifiers:
+//! The core's RSA verification through a key set against the `rsa` crate's
+//! own verifiers (by default the core verifies with those very verifiers,
+//! and this checks that each algorithm reaches its scheme, hash and salt
+//! length; with the `aws-lc-rs` feature it compares AWS-LC with `rsa`):
 //! the same answer on valid signatures, on signatures checked under the
 //! other five schemes, on one-bit changes, on wrong lengths and on the
 //! values 0, 1, n − 1 and n, for a 2048-bit key and a 2049-bit one (whose

@@ -1,0 +1,124 @@
+//! Ed25519 verification is strict (RFC 8032 §5.1.7 with ed25519-dalek's
+//! `verify_strict`): a small-order `R`, a non-canonical `S` and a
+//! small-order key are refused, where plain cofactorless verification
+//! would accept some of them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use backchannel_logout::{Algorithm, Error, KeySet};
+use backchannel_logout_testkit::b64;
+use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::IsIdentity;
+use ed25519_dalek::{Signer, Verifier};
+use sha2::Digest;
+
+fn key_set(public: &[u8; 32]) -> Result<KeySet, backchannel_logout::JwksError> {
+    let jwks = format!(
+        r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","kid":"k","x":"{}"}}]}}"#,
+        b64(public)
+    );
+    KeySet::from_jwks(jwks.as_bytes())
+}
+
+fn invalid() -> Error {
+    Error::InvalidSignature {
+        kid: Some("k".into()),
+        alg: "EdDSA".into(),
+    }
+}
+
+/// A key with a torsion component and signatures whose `R` is of small
+/// order: plain verification accepts them, ours must not.
+#[test]
+fn small_order_r_is_refused_where_plain_verify_accepts() {
+    let a = Scalar::from_bytes_mod_order([7u8; 32]);
+    let torsion = EIGHT_TORSION[1];
+    let public = (ED25519_BASEPOINT_POINT * a + torsion).compress();
+    let key = ed25519_dalek::VerifyingKey::from_bytes(public.as_bytes()).unwrap();
+    assert!(!key.is_weak());
+    let keys = key_set(public.as_bytes()).unwrap();
+    let mut found = 0;
+    for counter in 0u32..64 {
+        let message = format!("message {counter}");
+        for r in EIGHT_TORSION {
+            let r_bytes = r.compress().to_bytes();
+            let k = Scalar::from_hash(
+                sha2::Sha512::new()
+                    .chain_update(r_bytes)
+                    .chain_update(public.as_bytes())
+                    .chain_update(message.as_bytes()),
+            );
+            // [S]B = R + [k]A holds with S = k·a when R + [k]T is the identity.
+            if !(r + torsion * k).is_identity() {
+                continue;
+            }
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(&r_bytes);
+            sig[32..].copy_from_slice((k * a).as_bytes());
+            let parsed = ed25519_dalek::Signature::from_bytes(&sig);
+            assert!(key.verify(message.as_bytes(), &parsed).is_ok());
+            assert_eq!(
+                keys.verify_signature(Algorithm::EdDSA, Some("k"), message.as_bytes(), &sig)
+                    .unwrap_err(),
+                invalid()
+            );
+            found += 1;
+        }
+    }
+    assert!(found > 0, "no forgery found to test with");
+}
+
+/// A non-canonical `S` (`S + l`), every one-bit change and a truncated
+/// signature are refused; the valid one verifies under both names.
+#[test]
+fn non_canonical_s_and_altered_signatures_are_refused() {
+    // l, the group order, little-endian.
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]);
+    let keys = key_set(signing.verifying_key().as_bytes()).unwrap();
+    let message = [7u8; 40];
+    let good = signing.sign(&message).to_bytes();
+    for alg in [Algorithm::EdDSA, Algorithm::Ed25519] {
+        assert!(
+            keys.verify_signature(alg, Some("k"), &message, &good)
+                .is_ok()
+        );
+    }
+    let refused = |sig: &[u8]| {
+        keys.verify_signature(Algorithm::EdDSA, Some("k"), &message, sig)
+            .is_err()
+    };
+    for bit in 0..512 {
+        let mut c = good;
+        c[bit / 8] ^= 1 << (bit % 8);
+        assert!(refused(&c), "bit {bit}");
+    }
+    let mut plus_l = good;
+    let mut carry = 0u16;
+    for (i, l) in L.iter().enumerate() {
+        let sum = u16::from(plus_l[32 + i]) + u16::from(*l) + carry;
+        plus_l[32 + i] = sum as u8;
+        carry = sum >> 8;
+    }
+    assert!(refused(&plus_l));
+    assert!(refused(&good[..63]));
+}
+
+#[test]
+fn small_order_keys_are_skipped_when_loaded() {
+    for t in EIGHT_TORSION {
+        match key_set(t.compress().as_bytes()).unwrap_err() {
+            backchannel_logout::JwksError::NoUsableKey { skipped, .. } => {
+                assert_eq!(skipped.len(), 1);
+                assert_eq!(
+                    skipped[0].reason,
+                    "the Ed25519 key is a point of small order"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
