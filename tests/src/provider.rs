@@ -95,6 +95,7 @@ pub fn now() -> u64 {
 pub struct HttpProvider {
     addr: std::net::SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    jwks_fetches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl HttpProvider {
@@ -118,6 +119,8 @@ impl HttpProvider {
         })
         .to_string();
         let jwks = SigningKey::jwks(&[Provider::rs256(), Provider::es256()]);
+        let jwks_fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&jwks_fetches);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         std::thread::spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
@@ -138,7 +141,13 @@ impl HttpProvider {
                         "/.well-known/openid-configuration",
                         axum::routing::get(json(discovery)),
                     )
-                    .route("/jwks", axum::routing::get(json(jwks)));
+                    .route(
+                        "/jwks",
+                        axum::routing::get(move || {
+                            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            json(jwks.clone())()
+                        }),
+                    );
                 let _ = axum::serve(listener, app)
                     .with_graceful_shutdown(async {
                         let _ = stopped.await;
@@ -149,7 +158,14 @@ impl HttpProvider {
         HttpProvider {
             addr,
             stop: Some(stop),
+            jwks_fetches,
         }
+    }
+
+    /// How many times its key set was fetched so far.
+    #[must_use]
+    pub fn jwks_fetches(&self) -> usize {
+        self.jwks_fetches.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The issuer: `http://ADDR`, as the discovery document says.

@@ -47,6 +47,8 @@ macro_rules! example_suite {
                 keys_by_discovery_from_the_issuer,
                 unreachable_key_set_stops_the_example_naming_the_variable,
                 slow_clients_are_cut_off_while_others_are_answered,
+                a_flood_of_unknown_kids_fetches_the_keys_once_per_cooldown,
+                a_thousand_concurrent_valid_requests_are_all_answered,
             );
         }
     };
@@ -680,4 +682,98 @@ async fn slow_clients_are_cut_off_while_others_are_answered(example: &Example) {
         answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
         "{answer:?}"
     );
+}
+
+async fn a_flood_of_unknown_kids_fetches_the_keys_once_per_cooldown(example: &Example) {
+    let op = HttpProvider::start();
+    let server = (example.start)(env_of(&[
+        ("BCL_ISSUER", backchannel_logout_tests::ISSUER),
+        ("BCL_CLIENT_ID", CLIENT_ID),
+        ("BCL_JWKS_URI", &op.jwks_uri()),
+    ]))
+    .unwrap_or_else(|e| panic!("{}: {e}", example.name));
+    let at_start = op.jwks_fetches();
+    assert!(at_start >= 1, "the keys are fetched at start");
+    // 300 tokens naming keys the provider never published, all at once.
+    let stranger = backchannel_logout_testkit::SigningKey::generate(
+        backchannel_logout::Algorithm::RS256,
+        "unused",
+    );
+    let mut flood = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        let token = TokenBuilder::new(backchannel_logout_tests::ISSUER, CLIENT_ID, now())
+            .sid(&format!("s-{i}"))
+            .header("kid", format!("made-up-{i}"))
+            .sign(&stranger);
+        let url = server.url("/backchannel-logout");
+        flood.spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("content-type", FORM)
+                .body(form(&[("logout_token", &token)]))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        });
+    }
+    while let Some(status) = flood.join_next().await {
+        assert_eq!(status.unwrap().unwrap(), 400);
+    }
+    // One refetch for the first unknown kid; the rest wait for the cooldown.
+    let refetches = op.jwks_fetches() - at_start;
+    assert!(
+        refetches <= 1,
+        "{refetches} key fetches for 300 unknown kids"
+    );
+    // The provider's own tokens still pass.
+    let token = Provider::new().session_token("user-1", "s-ok");
+    assert_eq!(post_token(&server, &token).await, 200);
+}
+
+/// Opens a connection, waits for `start`, sends one request on it and
+/// returns the status line.
+async fn raw_post(
+    addr: std::net::SocketAddr,
+    body: String,
+    start: std::sync::Arc<tokio::sync::Barrier>,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    start.wait().await;
+    let request = format!(
+        "POST /backchannel-logout HTTP/1.1\r\nHost: rp\r\nContent-Type: {FORM}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+async fn a_thousand_concurrent_valid_requests_are_all_answered(example: &Example) {
+    let rp = Rp::start(example);
+    let addr = rp.server().addr();
+    let bodies: Vec<String> = (0..1000)
+        .map(|i| {
+            let token = rp.provider.session_token("user-1", &format!("s-{i}"));
+            form(&[("logout_token", &token)])
+        })
+        .collect();
+    // Every connection opened before any request is answered, then all fired.
+    for expected in ["HTTP/1.1 200 OK", "HTTP/1.1 400 Bad Request"] {
+        let mut all = tokio::task::JoinSet::new();
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(bodies.len()));
+        for body in bodies.iter().cloned() {
+            let start = std::sync::Arc::clone(&start);
+            all.spawn(raw_post(addr, body, start));
+        }
+        let mut answered = 0;
+        while let Some(status) = all.join_next().await {
+            assert_eq!(status.unwrap(), expected);
+            answered += 1;
+        }
+        assert_eq!(answered, 1000);
+        // Then each once more, as many at once: every one a replay.
+    }
 }
