@@ -101,6 +101,18 @@ async fn end<L: LogoutSink>(store: &L, token: &LogoutToken) {
         .unwrap_or_else(|e| panic!("end_sessions failed: {e}"));
 }
 
+/// Asserts what `first_use` answers for `(issuer, jti)`.
+async fn expect<R: ReplayGuard>(
+    guard: &R,
+    issuer: &str,
+    jti: &str,
+    until: UnixTime,
+    want: Freshness,
+) {
+    let got = first_use(guard, issuer, jti, until).await;
+    assert_eq!(got, want, "first_use({issuer:?}, {jti:?})");
+}
+
 async fn first_use<R: ReplayGuard>(
     guard: &R,
     issuer: &str,
@@ -124,23 +136,11 @@ where
     let (guard, _) = make(LONG).await;
     let jti = random_id(16);
     let until = now().saturating_add(Duration::from_secs(600));
-    assert_eq!(
-        first_use(&guard, ISSUER, &jti, until).await,
-        Freshness::First
-    );
-    assert_eq!(
-        first_use(&guard, ISSUER, &jti, until).await,
-        Freshness::Replay
-    );
-    assert_eq!(
-        first_use(&guard, ISSUER, &random_id(16), until).await,
-        Freshness::First
-    );
+    expect(&guard, ISSUER, &jti, until, Freshness::First).await;
+    expect(&guard, ISSUER, &jti, until, Freshness::Replay).await;
+    expect(&guard, ISSUER, &random_id(16), until, Freshness::First).await;
     let other = "https://other.conformance.example";
-    assert_eq!(
-        first_use(&guard, other, &jti, until).await,
-        Freshness::First
-    );
+    expect(&guard, other, &jti, until, Freshness::First).await;
 }
 
 /// After [`ReplayGuard::release`] (ending the sessions failed), the
@@ -154,22 +154,13 @@ where
     let (guard, _) = make(LONG).await;
     let jti = random_id(16);
     let until = now().saturating_add(Duration::from_secs(600));
-    assert_eq!(
-        first_use(&guard, ISSUER, &jti, until).await,
-        Freshness::First
-    );
+    expect(&guard, ISSUER, &jti, until, Freshness::First).await;
     guard
         .release(ISSUER, &jti)
         .await
         .unwrap_or_else(|e| panic!("release failed: {e}"));
-    assert_eq!(
-        first_use(&guard, ISSUER, &jti, until).await,
-        Freshness::First
-    );
-    assert_eq!(
-        first_use(&guard, ISSUER, &jti, until).await,
-        Freshness::Replay
-    );
+    expect(&guard, ISSUER, &jti, until, Freshness::First).await;
+    expect(&guard, ISSUER, &jti, until, Freshness::Replay).await;
 }
 
 /// A `jti` is remembered until the time given, and no longer.
@@ -182,17 +173,10 @@ where
     let (guard, _) = make(LONG).await;
     let jti = random_id(16);
     let until = now().saturating_add(Duration::from_secs(1));
-    assert_eq!(
-        first_use(&guard, ISSUER, &jti, until).await,
-        Freshness::First
-    );
+    expect(&guard, ISSUER, &jti, until, Freshness::First).await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let until = now().saturating_add(Duration::from_secs(600));
-    assert_eq!(
-        first_use(&guard, ISSUER, &jti, until).await,
-        Freshness::First,
-        "a jti must be forgotten after the time it was remembered until"
-    );
+    expect(&guard, ISSUER, &jti, until, Freshness::First).await;
 }
 
 /// A logout naming a `sid` ends that session, and neither the user's
@@ -300,25 +284,11 @@ where
 
     let until = now().saturating_add(Duration::from_secs(600));
     for jti in hostile {
-        assert_eq!(
-            first_use(&guard, ISSUER, jti, until).await,
-            Freshness::First,
-            "{jti:?}"
-        );
-        assert_eq!(
-            first_use(&guard, ISSUER, jti, until).await,
-            Freshness::Replay,
-            "{jti:?}"
-        );
+        expect(&guard, ISSUER, jti, until, Freshness::First).await;
+        expect(&guard, ISSUER, jti, until, Freshness::Replay).await;
     }
-    assert_eq!(
-        first_use(&guard, iss_b, sid_b, until).await,
-        Freshness::First
-    );
-    assert_eq!(
-        first_use(&guard, iss_a, sid_a, until).await,
-        Freshness::First
-    );
+    expect(&guard, iss_b, sid_b, until, Freshness::First).await;
+    expect(&guard, iss_a, sid_a, until, Freshness::First).await;
 }
 
 /// Every check of the suite as its own `#[tokio::test]`, for the stores
