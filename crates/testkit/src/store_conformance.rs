@@ -42,6 +42,33 @@ use backchannel_logout::{
 
 use crate::{SigningKey, TokenBuilder, random_id};
 
+/// What builds the stores under test: an async function (or closure)
+/// taking the markers' TTL and returning a fresh `(replay guard, logout
+/// store)` pair. Implemented for every such function.
+pub trait MakeStores {
+    /// The replay guard.
+    type Replay: ReplayGuard;
+    /// The logout sink and session status (one store).
+    type Logout: LogoutSink + SessionStatus;
+    /// Fresh stores, markers kept `marker_ttl`.
+    fn make(&self, marker_ttl: Duration) -> impl Future<Output = (Self::Replay, Self::Logout)>;
+}
+
+impl<F, Fut, R, L> MakeStores for F
+where
+    F: Fn(Duration) -> Fut,
+    Fut: Future<Output = (R, L)>,
+    R: ReplayGuard,
+    L: LogoutSink + SessionStatus,
+{
+    type Replay = R;
+    type Logout = L;
+
+    fn make(&self, marker_ttl: Duration) -> impl Future<Output = (R, L)> {
+        self(marker_ttl)
+    }
+}
+
 const ISSUER: &str = "https://op.conformance.example";
 const CLIENT: &str = "conformance-client";
 /// The marker TTL the checks give a store, except the expiry check.
@@ -127,13 +154,8 @@ async fn first_use<R: ReplayGuard>(
 
 /// A token's first use is [`Freshness::First`], its second a replay; the
 /// same `jti` from another issuer, or another `jti`, is a first use.
-pub async fn first_use_then_replay<F, Fut, R, L>(make: F)
-where
-    F: Fn(Duration) -> Fut,
-    Fut: Future<Output = (R, L)>,
-    R: ReplayGuard,
-{
-    let (guard, _) = make(LONG).await;
+pub async fn first_use_then_replay(make: impl MakeStores) {
+    let (guard, _) = make.make(LONG).await;
     let jti = random_id(16);
     let until = now().saturating_add(Duration::from_secs(600));
     expect(&guard, ISSUER, &jti, until, Freshness::First).await;
@@ -145,13 +167,8 @@ where
 
 /// After [`ReplayGuard::release`] (ending the sessions failed), the
 /// provider's retry of the same token is a first use again.
-pub async fn release_lets_the_retry_through<F, Fut, R, L>(make: F)
-where
-    F: Fn(Duration) -> Fut,
-    Fut: Future<Output = (R, L)>,
-    R: ReplayGuard,
-{
-    let (guard, _) = make(LONG).await;
+pub async fn release_lets_the_retry_through(make: impl MakeStores) {
+    let (guard, _) = make.make(LONG).await;
     let jti = random_id(16);
     let until = now().saturating_add(Duration::from_secs(600));
     expect(&guard, ISSUER, &jti, until, Freshness::First).await;
@@ -164,13 +181,8 @@ where
 }
 
 /// A `jti` is remembered until the time given, and no longer.
-pub async fn replay_marker_expires<F, Fut, R, L>(make: F)
-where
-    F: Fn(Duration) -> Fut,
-    Fut: Future<Output = (R, L)>,
-    R: ReplayGuard,
-{
-    let (guard, _) = make(LONG).await;
+pub async fn replay_marker_expires(make: impl MakeStores) {
+    let (guard, _) = make.make(LONG).await;
     let jti = random_id(16);
     let until = now().saturating_add(Duration::from_secs(1));
     expect(&guard, ISSUER, &jti, until, Freshness::First).await;
@@ -181,13 +193,8 @@ where
 
 /// A logout naming a `sid` ends that session, and neither the user's
 /// other sessions nor the same `sid` from another issuer.
-pub async fn sid_logout_ends_that_session_only<F, Fut, R, L>(make: F)
-where
-    F: Fn(Duration) -> Fut,
-    Fut: Future<Output = (R, L)>,
-    L: LogoutSink + SessionStatus,
-{
-    let (_, store) = make(LONG).await;
+pub async fn sid_logout_ends_that_session_only(make: impl MakeStores) {
+    let (_, store) = make.make(LONG).await;
     let t = now().as_secs();
     end(&store, &logout(ISSUER, Some("s-1"), Some("alice"), t)).await;
     assert!(logged_out(&store, &session(ISSUER, Some("s-1"), Some("alice"), t - 10)).await);
@@ -200,13 +207,8 @@ where
 
 /// A `sub`-only logout ends every session of that subject authenticated
 /// before its `iat`, none authenticated after, and no other subject's.
-pub async fn sub_logout_ends_sessions_before_its_iat<F, Fut, R, L>(make: F)
-where
-    F: Fn(Duration) -> Fut,
-    Fut: Future<Output = (R, L)>,
-    L: LogoutSink + SessionStatus,
-{
-    let (_, store) = make(LONG).await;
+pub async fn sub_logout_ends_sessions_before_its_iat(make: impl MakeStores) {
+    let (_, store) = make.make(LONG).await;
     let t = now().as_secs();
     end(&store, &logout(ISSUER, None, Some("alice"), t)).await;
     assert!(logged_out(&store, &session(ISSUER, Some("a"), Some("alice"), t - 100)).await);
@@ -220,14 +222,9 @@ where
 
 /// Markers live for the store's TTL, which is also its
 /// [`SessionStatus::logout_retention`].
-pub async fn markers_expire_after_their_ttl<F, Fut, R, L>(make: F)
-where
-    F: Fn(Duration) -> Fut,
-    Fut: Future<Output = (R, L)>,
-    L: LogoutSink + SessionStatus,
-{
+pub async fn markers_expire_after_their_ttl(make: impl MakeStores) {
     let ttl = Duration::from_secs(1);
-    let (_, store) = make(ttl).await;
+    let (_, store) = make.make(ttl).await;
     assert_eq!(store.logout_retention(), ttl);
     let t = now().as_secs();
     end(&store, &logout(ISSUER, Some("s-1"), None, t)).await;
@@ -245,14 +242,8 @@ where
 /// Hostile identifiers (very long, with `:`, `*`, newlines, NUL,
 /// non-ASCII, and pairs that concatenate to the same text) neither break
 /// the store nor collide.
-pub async fn hostile_identifiers_neither_collide_nor_break<F, Fut, R, L>(make: F)
-where
-    F: Fn(Duration) -> Fut,
-    Fut: Future<Output = (R, L)>,
-    R: ReplayGuard,
-    L: LogoutSink + SessionStatus,
-{
-    let (guard, store) = make(LONG).await;
+pub async fn hostile_identifiers_neither_collide_nor_break(make: impl MakeStores) {
+    let (guard, store) = make.make(LONG).await;
     let t = now().as_secs();
     let long = "x".repeat(10_000);
     let hostile = [
