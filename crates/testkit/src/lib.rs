@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod redis_server;
 pub mod store_conformance;
 
 use std::sync::OnceLock;
