@@ -45,7 +45,11 @@ fn session(sid: Option<&str>, sub: Option<&str>, auth: UnixTime) -> SessionRecor
 #[tokio::test]
 async fn start_up_check_names_appendonly_when_it_is_off() {
     let server = RedisServer::start(Durability::Ephemeral);
-    let stores = RedisConfig::new(&server.url()).unwrap().connect().await.unwrap();
+    let stores = RedisConfig::new(&server.url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     let problems = stores.check_server_settings().await.unwrap();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].setting, "appendonly");
@@ -56,7 +60,11 @@ async fn start_up_check_names_appendonly_when_it_is_off() {
 #[tokio::test]
 async fn start_up_check_passes_a_durable_noeviction_server() {
     let server = RedisServer::start(Durability::AppendOnly);
-    let stores = RedisConfig::new(&server.url()).unwrap().connect().await.unwrap();
+    let stores = RedisConfig::new(&server.url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     assert_eq!(stores.check_server_settings().await.unwrap(), vec![]);
 }
 
@@ -78,7 +86,10 @@ async fn connecting_to_no_server_fails_with_a_connect_error() {
         ),
         "{err}"
     );
-    assert!(err.to_string().starts_with("cannot connect to redis"), "{err}");
+    assert!(
+        err.to_string().starts_with("cannot connect to redis"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -93,7 +104,12 @@ fn bad_configuration_is_refused() {
         .unwrap();
     let config = RedisConfig::new("redis://127.0.0.1:1/").unwrap();
     let err = rt
-        .block_on(config.clone().marker_ttl(Duration::from_millis(500)).connect())
+        .block_on(
+            config
+                .clone()
+                .marker_ttl(Duration::from_millis(500))
+                .connect(),
+        )
         .unwrap_err();
     assert!(matches!(err, RedisStoreError::MarkerTtlTooShort), "{err}");
     let err = rt
@@ -240,7 +256,13 @@ async fn fail_open_session_check_lets_sessions_through_only_when_asked() {
         .unwrap();
     server.stop();
     let record = session(Some("s-1"), None, now());
-    assert!(!open.logout_store().is_logged_out(&record, now()).await.unwrap());
+    assert!(
+        !open
+            .logout_store()
+            .is_logged_out(&record, now())
+            .await
+            .unwrap()
+    );
     closed
         .logout_store()
         .is_logged_out(&record, now())

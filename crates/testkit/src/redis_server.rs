@@ -151,7 +151,10 @@ impl RedisServer {
                 return;
             }
             if Instant::now() > deadline {
-                panic!("redis-server on port {} did not answer PING within 10 s", self.port);
+                panic!(
+                    "redis-server on port {} did not answer PING within 10 s",
+                    self.port
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }

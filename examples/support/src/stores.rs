@@ -46,9 +46,10 @@ pub async fn stores(redis: Option<&RedisConfig>) -> io::Result<(ReplayStore, Mar
             MarkerStore::Memory(Arc::new(MemoryLogoutStore::new())),
         ));
     };
-    let stores = redis.clone().connect().await.map_err(|e| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("BCL_REDIS_URL: {e}"))
-    })?;
+    let stores =
+        redis.clone().connect().await.map_err(|e| {
+            io::Error::new(io::ErrorKind::InvalidInput, format!("BCL_REDIS_URL: {e}"))
+        })?;
     Ok((
         ReplayStore::Redis(stores.replay_guard()),
         MarkerStore::Redis(stores.logout_store()),
