@@ -211,10 +211,10 @@ impl RedisConfig {
         self.fail_open
     }
 
-    /// Connects (within the timeout), checks the server's settings (a
-    /// warning names each that weakens the stores' promise, see the crate
-    /// docs), and returns the stores. The connection reconnects by itself
-    /// whenever it breaks later.
+    /// Connects (retrying, for at most four times the timeout), checks the
+    /// server's settings (a warning names each that weakens the stores'
+    /// promise, see the crate docs), and returns the stores. The
+    /// connection reconnects by itself whenever it breaks later.
     ///
     /// # Errors
     ///
