@@ -231,11 +231,15 @@ impl Report {
         format!(
             "| {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} | {mint_secs:.1} | {:.1} / {:.1} / {:.1} | {:.0} |",
             args.alg.name(),
-            match (args.bad_signature, args.unique_sessions) {
-                (true, _) => "bad signature",
-                (false, true) => "valid, a session each",
-                (false, false) => "valid",
-            },
+            format!(
+                "{}{}",
+                match (args.bad_signature, args.unique_sessions) {
+                    (true, _) => "bad signature",
+                    (false, true) => "valid, a session each",
+                    (false, false) => "valid",
+                },
+                if args.redis { ", Redis stores" } else { "" }
+            ),
             args.connections,
             l.len(),
             rps,
