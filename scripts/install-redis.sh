@@ -15,5 +15,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 $SUDO apt-get update
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server
-# The package may start a system service; the tests start their own servers.
 redis-server --version

@@ -228,18 +228,15 @@ impl Report {
             .iter()
             .map(|(s, n)| format!("{n}×{s}"))
             .collect();
+        let kind = match (args.bad_signature, args.unique_sessions) {
+            (true, _) => "bad signature",
+            (false, true) => "valid, a session each",
+            (false, false) => "valid",
+        };
+        let stores = if args.redis { ", Redis stores" } else { "" };
         format!(
-            "| {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} | {mint_secs:.1} | {:.1} / {:.1} / {:.1} | {:.0} |",
+            "| {} | {kind}{stores} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} | {mint_secs:.1} | {:.1} / {:.1} / {:.1} | {:.0} |",
             args.alg.name(),
-            format!(
-                "{}{}",
-                match (args.bad_signature, args.unique_sessions) {
-                    (true, _) => "bad signature",
-                    (false, true) => "valid, a session each",
-                    (false, false) => "valid",
-                },
-                if args.redis { ", Redis stores" } else { "" }
-            ),
             args.connections,
             l.len(),
             rps,
