@@ -29,8 +29,25 @@ impl Rp {
     /// When it does not start.
     #[must_use]
     pub fn start(example: &Example) -> Rp {
+        Rp::start_with(example, &[])
+    }
+
+    /// Starts `example`, configured for a fresh [`Provider`] and with these
+    /// variables besides (`BCL_REDIS_URL`, say).
+    ///
+    /// # Panics
+    ///
+    /// When it does not start.
+    #[must_use]
+    pub fn start_with(example: &Example, extra: &[(&str, &str)]) -> Rp {
         let provider = Provider::new();
-        let server = (example.start)(provider.env())
+        let mut env = provider.env();
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let server = (example.start)(env)
             .unwrap_or_else(|e| panic!("{} example did not start: {e}", example.name));
         Rp {
             provider,

@@ -31,7 +31,7 @@ mod provider;
 use std::net::SocketAddr;
 
 pub use client::{Answer, Browser, FORM, Rp, form};
-pub use provider::{CLIENT_ID, HttpProvider, ISSUER, Provider, now};
+pub use provider::{CLIENT_ID, HttpProvider, ISSUER, Provider, next_second, now};
 
 /// A framework's example relying party, as the suite sees it.
 #[derive(Debug, Clone, Copy)]

@@ -87,6 +87,18 @@ pub fn now() -> u64 {
     UnixTime::from_system_time(SystemTime::now()).as_secs()
 }
 
+/// Waits into the next second. Times are whole seconds: a token issued
+/// after this comes after a login recorded before it.
+pub async fn next_second() {
+    let into_second = SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let rest =
+        std::time::Duration::from_secs(1) - std::time::Duration::from_nanos(u64::from(into_second));
+    tokio::time::sleep(rest + std::time::Duration::from_millis(20)).await;
+}
+
 /// The provider served over HTTP on loopback, for the examples that fetch
 /// keys: its discovery document at `/.well-known/openid-configuration`
 /// (issuer `http://ADDR`) and its key set at `/jwks`. Runs on its own

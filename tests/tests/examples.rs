@@ -5,10 +5,12 @@
 //! one [`Example`]. A framework joins with one line at the bottom.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use backchannel_logout_testkit::TokenBuilder;
-use backchannel_logout_tests::{CLIENT_ID, Example, FORM, HttpProvider, Provider, Rp, form, now};
+use backchannel_logout_tests::{
+    CLIENT_ID, Example, FORM, HttpProvider, Provider, Rp, form, next_second, now,
+};
 
 /// Instantiates every case for one example.
 macro_rules! example_suite {
@@ -371,15 +373,6 @@ async fn sub_only_logout_with_past_iat_spares_a_later_session(example: &Example)
         .sign(Provider::rs256());
     rp.logout(&token).await.assert_logged_out();
     assert!(browser.is_authenticated().await);
-}
-
-async fn next_second() {
-    let into_second = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    let rest = Duration::from_secs(1) - Duration::from_nanos(u64::from(into_second));
-    tokio::time::sleep(rest + Duration::from_millis(20)).await;
 }
 
 // --- Start: demo mode and configuration ---

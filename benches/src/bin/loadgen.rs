@@ -22,6 +22,10 @@
 //! µs. For the memory bound over a long run of
 //! unique tokens, mint fast ones:
 //! `loadgen --alg EdDSA --requests 1000000 --seconds 600 [--unique-sessions]`.
+//!
+//! `--redis` runs the example on the Redis stores: a `redis-server` of its
+//! own (appendonly, the testkit's, on a free loopback port), named to the
+//! example with `BCL_REDIS_URL`.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -32,6 +36,7 @@ use std::time::{Duration, Instant};
 use backchannel_logout::Algorithm;
 use backchannel_logout_benches::fixture::logout_token;
 use backchannel_logout_benches::{CLIENT_ID, ISSUER};
+use backchannel_logout_testkit::redis_server::{Durability, RedisServer};
 use backchannel_logout_testkit::{SigningKey, random_id};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -44,6 +49,7 @@ struct Args {
     seconds: u64,
     bad_signature: bool,
     unique_sessions: bool,
+    redis: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -55,6 +61,7 @@ fn parse_args() -> Result<Args, String> {
         seconds: 30,
         bad_signature: false,
         unique_sessions: false,
+        redis: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -67,6 +74,7 @@ fn parse_args() -> Result<Args, String> {
             "--seconds" => args.seconds = number(&value()?)? as u64,
             "--bad-signature" => args.bad_signature = true,
             "--unique-sessions" => args.unique_sessions = true,
+            "--redis" => args.redis = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -110,7 +118,14 @@ fn run(args: &Args) -> Result<String, String> {
     std::fs::write(&jwks_path, SigningKey::jwks(&[&key])).map_err(|e| e.to_string())?;
     let port = free_port()?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let server = Command::new(&args.server)
+    let redis = args
+        .redis
+        .then(|| RedisServer::start(Durability::AppendOnly));
+    let mut command = Command::new(&args.server);
+    if let Some(redis) = &redis {
+        command.env("BCL_REDIS_URL", redis.url());
+    }
+    let server = command
         .env("BCL_ISSUER", ISSUER)
         .env("BCL_CLIENT_ID", CLIENT_ID)
         .env("BCL_JWKS_FILE", &jwks_path)
@@ -213,14 +228,15 @@ impl Report {
             .iter()
             .map(|(s, n)| format!("{n}×{s}"))
             .collect();
+        let kind = match (args.bad_signature, args.unique_sessions) {
+            (true, _) => "bad signature",
+            (false, true) => "valid, a session each",
+            (false, false) => "valid",
+        };
+        let stores = if args.redis { ", Redis stores" } else { "" };
         format!(
-            "| {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} | {mint_secs:.1} | {:.1} / {:.1} / {:.1} | {:.0} |",
+            "| {} | {kind}{stores} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} | {mint_secs:.1} | {:.1} / {:.1} / {:.1} | {:.0} |",
             args.alg.name(),
-            match (args.bad_signature, args.unique_sessions) {
-                (true, _) => "bad signature",
-                (false, true) => "valid, a session each",
-                (false, false) => "valid",
-            },
             args.connections,
             l.len(),
             rps,

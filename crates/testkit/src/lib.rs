@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 mod key_file;
+pub mod redis_server;
 pub mod store_conformance;
 
 use std::sync::OnceLock;

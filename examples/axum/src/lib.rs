@@ -20,15 +20,13 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use backchannel_logout::{
-    MemoryLogoutStore, MemoryReplayGuard, Receiver, SessionRecord, UnixTime, Validator,
-};
+use backchannel_logout::{Receiver, SessionRecord, UnixTime, Validator};
 use backchannel_logout_axum::tower_sessions::cookie::SameSite;
 use backchannel_logout_axum::tower_sessions::cookie::time::Duration;
 use backchannel_logout_axum::tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer};
 use backchannel_logout_axum::{LiveSession, LogoutCheckLayer, logout_route, record_login};
 pub use example_support::{Config, ConfigError};
-use example_support::{Mode, SESSION_COOKIE, key_source};
+use example_support::{Mode, SESSION_COOKIE, key_source, stores};
 use serde::Deserialize;
 
 /// The application, ready to serve.
@@ -80,15 +78,13 @@ pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let keys = key_source(&provider, &validator).await?;
 
-    // One marker store: the receiver writes a logout to it, the check layer
-    // reads it on every request. Its TTL (24 h) is the longest a login lasts.
-    let markers = Arc::new(MemoryLogoutStore::new());
-    let receiver = Receiver::new(
-        validator,
-        keys,
-        MemoryReplayGuard::new(),
-        Arc::clone(&markers),
-    );
+    // The replay guard, and one marker store: the receiver writes a logout
+    // to it, the check layer reads it on every request. Its TTL (24 h) is
+    // the longest a login lasts. In memory for one instance; on Redis
+    // (`BCL_REDIS_URL`) shared by every instance, with
+    // `backchannel_logout_redis::RedisConfig::connect`.
+    let (replay, markers) = stores(config.redis.as_ref()).await?;
+    let receiver = Receiver::new(validator, keys, replay, markers.clone());
 
     let sessions = MemoryStore::default();
     let session_layer = SessionManagerLayer::new(sessions.clone())

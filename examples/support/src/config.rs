@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use backchannel_logout::{Algorithm, ClientId, Issuer, KeyKind, KeySet};
 use backchannel_logout_jwks::Url;
+use backchannel_logout_redis::RedisConfig;
 
 /// Where the example listens unless `BCL_LISTEN` says otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -22,6 +23,9 @@ pub struct Config {
     pub algorithms: Vec<Algorithm>,
     /// A real provider, or demo mode.
     pub mode: Mode,
+    /// `BCL_REDIS_URL`: the replay guard and the logged-out markers on
+    /// this Redis, shared by every instance; without it, in memory.
+    pub redis: Option<RedisConfig>,
 }
 
 /// Demo mode, or a configured provider.
@@ -130,10 +134,22 @@ impl Config {
             }
             Some(issuer) => Mode::Provider(provider(&vars, issuer)?),
         };
+        let redis = vars
+            .get("BCL_REDIS_URL")
+            .map(|url| {
+                RedisConfig::new(url).map_err(|e| {
+                    error(
+                        "BCL_REDIS_URL",
+                        format!("not a URL like redis://127.0.0.1:6379/: {e}"),
+                    )
+                })
+            })
+            .transpose()?;
         Ok(Config {
             listen,
             algorithms,
             mode,
+            redis,
         })
     }
 }
@@ -251,7 +267,7 @@ impl Vars {
     }
 }
 
-const KNOWN: [&str; 7] = [
+const KNOWN: [&str; 8] = [
     "BCL_ISSUER",
     "BCL_CLIENT_ID",
     "BCL_JWKS_FILE",
@@ -259,6 +275,7 @@ const KNOWN: [&str; 7] = [
     "BCL_ALGS",
     "BCL_LISTEN",
     "BCL_DEMO_LOGIN",
+    "BCL_REDIS_URL",
 ];
 
 #[cfg(test)]
@@ -277,6 +294,7 @@ mod tests {
         assert!(matches!(c.mode, Mode::Demo));
         assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(c.algorithms, vec![Algorithm::RS256]);
+        assert!(c.redis.is_none(), "memory stores without BCL_REDIS_URL");
     }
 
     #[test]
@@ -316,6 +334,7 @@ mod tests {
         assert!(err(&[("BCL_ALGS", "RS256,none")]).starts_with("BCL_ALGS: "));
         assert!(err(&[("BCL_ALGS", "HS256")]).starts_with("BCL_ALGS: "));
         assert!(err(&[("BCL_ISSUER", " ")]).starts_with("BCL_ISSUER: must not be empty"));
+        assert!(err(&[("BCL_REDIS_URL", "localhost:6379")]).starts_with("BCL_REDIS_URL: "));
     }
 
     #[test]

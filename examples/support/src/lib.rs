@@ -2,7 +2,8 @@
 //! frameworks' as they come) share, and what a real application does not
 //! need: the examples' environment contract ([`Config`]), demo mode (the
 //! example playing its own provider, with the testkit's keys: [`demo`]),
-//! the key source a configuration names ([`key_source`]), the `/whoami`
+//! the key source a configuration names ([`key_source`]), the stores it
+//! names (in memory, or on Redis with `BCL_REDIS_URL`: [`stores`]), the `/whoami`
 //! answer and the start-up chores. Each example's own code is then only
 //! the wiring a real application copies.
 //!
@@ -17,6 +18,7 @@
 
 mod config;
 pub mod demo;
+mod stores;
 
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
@@ -26,6 +28,7 @@ use backchannel_logout_jwks::{JwksKeySource, ProviderKeys};
 use serde_json::{Value, json};
 
 pub use config::{Config, ConfigError, DEFAULT_LISTEN, Keys, Mode, Provider};
+pub use stores::{MarkerStore, ReplayStore, stores};
 
 /// The name of the session cookie, in every example.
 pub const SESSION_COOKIE: &str = "id";
