@@ -23,6 +23,7 @@
 // A test harness: failing loudly, with the example's name, is its job.
 #![allow(clippy::panic, clippy::expect_used)]
 
+pub mod actix;
 pub mod axum;
 mod client;
 pub mod interop;
@@ -64,8 +65,14 @@ pub mod examples {
         start: crate::axum::start,
     };
 
+    /// `examples/actix`.
+    pub const ACTIX: Example = Example {
+        name: "actix",
+        start: crate::actix::start,
+    };
+
     /// Every example, for tests that run against each in turn.
-    pub const ALL: &[Example] = &[AXUM];
+    pub const ALL: &[Example] = &[AXUM, ACTIX];
 }
 
 /// A running example; stopped when dropped.

@@ -25,7 +25,7 @@ use backchannel_logout_axum::tower_sessions::cookie::SameSite;
 use backchannel_logout_axum::tower_sessions::cookie::time::Duration;
 use backchannel_logout_axum::tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer};
 use backchannel_logout_axum::{LiveSession, LogoutCheckLayer, logout_route, record_login};
-pub use example_support::{Config, ConfigError};
+pub use example_support::{Config, ConfigError, Timeouts};
 use example_support::{Mode, SESSION_COOKIE, key_source, stores};
 use serde::Deserialize;
 
@@ -125,33 +125,6 @@ pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
     })
 }
 
-/// How long a client may take to send a request, so that a slow or stalled
-/// client (headers or body trickled byte by byte) cannot hold a
-/// connection, and a task, forever. `axum::serve` sets no such limit:
-/// [`serve_router`] does, with hyper's own settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// From the connection's first byte (or the previous request) to the
-    /// end of the request's headers; then the connection is closed.
-    pub header: std::time::Duration,
-    /// For the whole request once its headers are in: reading the body
-    /// and answering. A client still sending its body then gets 408 and the
-    /// connection is closed.
-    pub request: std::time::Duration,
-}
-
-impl Default for Timeouts {
-    /// 10 s for the headers, 30 s for the rest: a provider sends a few
-    /// kilobytes at once, and the answer waits at most for a key fetch
-    /// (whose own timeout is shorter).
-    fn default() -> Self {
-        Timeouts {
-            header: std::time::Duration::from_secs(10),
-            request: std::time::Duration::from_secs(30),
-        }
-    }
-}
-
 /// Serves the application on `listener` until `shutdown` completes: logs
 /// the address and mode, prints the demo banner on standard output.
 ///
@@ -174,7 +147,8 @@ pub async fn serve(
 
 /// Serves `router` on `listener` with [`Timeouts`], HTTP/1.1 and HTTP/2,
 /// until `shutdown` completes; then lets the requests in flight finish (at
-/// most 5 s).
+/// most 5 s). `axum::serve` sets no timeout: this uses hyper's own header
+/// timeout and a whole-request timeout layer.
 ///
 /// # Errors
 ///

@@ -1,10 +1,10 @@
-//! What the example relying parties (`examples/axum`, and the other
-//! frameworks' as they come) share, and what a real application does not
+//! What the example relying parties (`examples/axum`, `examples/actix`,
+//! and the other frameworks' as they come) share, and what a real application does not
 //! need: the examples' environment contract ([`Config`]), demo mode (the
 //! example playing its own provider, with the testkit's keys: [`demo`]),
 //! the key source a configuration names ([`key_source`]), the stores it
 //! names (in memory, or on Redis with `BCL_REDIS_URL`: [`stores`]), the `/whoami`
-//! answer and the start-up chores. Each example's own code is then only
+//! answer, the clients' [`Timeouts`] and the start-up chores. Each example's own code is then only
 //! the wiring a real application copies.
 //!
 //! ```
@@ -32,6 +32,34 @@ pub use stores::{MarkerStore, ReplayStore, stores};
 
 /// The name of the session cookie, in every example.
 pub const SESSION_COOKIE: &str = "id";
+
+/// How long a client may take to send a request, so that a slow or stalled
+/// client (headers or body trickled byte by byte) cannot hold a
+/// connection, and a task, forever. Each example applies them with its
+/// framework's own settings (neither `axum::serve` nor Actix limits the
+/// time a body takes by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// From the connection's first byte (or the previous request) to the
+    /// end of the request's headers; then the connection is closed.
+    pub header: std::time::Duration,
+    /// For the whole request once its headers are in: reading the body
+    /// and answering. A client still sending its body then gets 408 and the
+    /// connection is closed.
+    pub request: std::time::Duration,
+}
+
+impl Default for Timeouts {
+    /// 10 s for the headers, 30 s for the rest: a provider sends a few
+    /// kilobytes at once, and the answer waits at most for a key fetch
+    /// (whose own timeout is shorter).
+    fn default() -> Self {
+        Timeouts {
+            header: std::time::Duration::from_secs(10),
+            request: std::time::Duration::from_secs(30),
+        }
+    }
+}
 
 /// The key source the configuration names: the JWKS file, or the key set
 /// URL or discovery, fetched once now so that a wrong issuer or an
