@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::LOCATION;
@@ -245,13 +245,12 @@ async fn within(
     limit: std::time::Duration,
     request: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let http = request.request().clone();
-    match actix_web::rt::time::timeout(limit, next.call(request)).await {
-        Ok(response) => response.map(ServiceResponse::map_into_left_body),
-        Err(_) => Ok(ServiceResponse::new(http, HttpResponse::RequestTimeout().finish())
-            .map_into_right_body()),
-    }
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // An error, not a response: a response needs the `HttpRequest`, which
+    // must not be cloned before routing.
+    actix_web::rt::time::timeout(limit, next.call(request))
+        .await
+        .map_err(|_| actix_web::error::ErrorRequestTimeout("request timed out"))?
 }
 
 /// `GET /whoami`: the live session, if any.
