@@ -31,7 +31,9 @@ pub fn start(env: Env) -> Result<Server, String> {
                 }
             };
             let app = match listener.local_addr() {
-                Ok(addr) => example_actix::app(config, addr).await.map(|app| (addr, app)),
+                Ok(addr) => example_actix::app(config, addr)
+                    .await
+                    .map(|app| (addr, app)),
                 Err(e) => Err(e),
             };
             let (addr, app) = match app {

@@ -201,7 +201,9 @@ where
                     let response = service.call(request).await?;
                     Ok(response.map_into_left_body())
                 }
-                Err(answer) => Ok(request.into_response(to_actix(answer)).map_into_right_body()),
+                Err(answer) => Ok(request
+                    .into_response(to_actix(answer))
+                    .map_into_right_body()),
             }
         })
     }

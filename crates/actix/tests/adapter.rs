@@ -117,7 +117,12 @@ macro_rules! app {
 }
 
 fn cookie_of(response: &ServiceResponse<impl MessageBody>) -> String {
-    let set_cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    let set_cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
     set_cookie.split(';').next().unwrap().to_owned()
 }
 
@@ -142,13 +147,19 @@ async fn logout_route_answers_with_the_core_response() {
     let body_text = format!("logout_token={}", token("s-1"));
     let response = app.call(logout_request(body_text.clone())).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+    assert_eq!(
+        response.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
     assert!(body(response).await.is_empty());
     assert_eq!(markers.len(), 1);
 
     let response = app.call(logout_request(body_text)).await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), "application/json");
+    assert_eq!(
+        response.headers().get(header::CONTENT_TYPE).unwrap(),
+        "application/json"
+    );
     assert!(body(response).await.contains("replayed_token"));
 }
 
@@ -156,14 +167,21 @@ async fn logout_route_answers_with_the_core_response() {
 async fn other_methods_get_the_core_405() {
     let markers = Arc::new(MemoryLogoutStore::new());
     let app = app!(&markers);
-    for method in [TestRequest::get(), TestRequest::put(), TestRequest::delete()] {
+    for method in [
+        TestRequest::get(),
+        TestRequest::put(),
+        TestRequest::delete(),
+    ] {
         let response = app
             .call(method.uri("/backchannel-logout").to_request())
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(response.headers().get(header::ALLOW).unwrap(), "POST");
-        assert_eq!(response.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+        assert_eq!(
+            response.headers().get(header::CACHE_CONTROL).unwrap(),
+            "no-store"
+        );
     }
 }
 
@@ -172,11 +190,13 @@ async fn body_over_the_receivers_limit_gets_the_core_400_not_413() {
     let markers = Arc::new(MemoryLogoutStore::new());
     let receiver = receiver(&markers).with_max_body(100);
     let app =
-        test::init_service(App::new().service(logout_route("/backchannel-logout", receiver)))
-            .await;
+        test::init_service(App::new().service(logout_route("/backchannel-logout", receiver))).await;
     // A megabyte, far over Actix's own default payload limits too.
     let response = app
-        .call(logout_request(format!("logout_token={}", "a".repeat(1 << 20))))
+        .call(logout_request(format!(
+            "logout_token={}",
+            "a".repeat(1 << 20)
+        )))
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
@@ -217,7 +237,10 @@ async fn logged_out_session_is_purged_and_anonymous() {
     assert_eq!(response.status(), StatusCode::OK);
 
     let response = app.call(get_with_cookie("/whoami", &alice)).await.unwrap();
-    let cleared = response.headers().get(header::SET_COOKIE).unwrap()
+    let cleared = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
         .to_str()
         .unwrap()
         .to_owned();
@@ -259,7 +282,10 @@ async fn live_session_without_the_check_is_500() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(response.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+    assert_eq!(
+        response.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
 }
 
 #[actix_rt::test]

@@ -23,7 +23,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::LOCATION;
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpResponse, HttpServer, web};
-use backchannel_logout::{Receiver, SessionCheck, SessionRecord, SharedReceiver, UnixTime, Validator};
+use backchannel_logout::{
+    Receiver, SessionCheck, SessionRecord, SharedReceiver, UnixTime, Validator,
+};
 use backchannel_logout_actix::actix_session::config::{PersistentSession, TtlExtensionPolicy};
 use backchannel_logout_actix::actix_session::storage::CookieSessionStore;
 use backchannel_logout_actix::actix_session::{Session, SessionMiddleware};
