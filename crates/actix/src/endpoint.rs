@@ -8,6 +8,7 @@ use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
+use backchannel_logout::request::BodyBuffer;
 use backchannel_logout::{SharedReceiver, UnixTime};
 use futures_util::StreamExt;
 
@@ -67,30 +68,26 @@ pub async fn logout_handler(
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let outcome = match read_limited(body, receiver.max_body()).await {
-        Ok(body) => {
+    let mut buffer = BodyBuffer::new(receiver.max_body());
+    let outcome = match read_limited(body, &mut buffer).await {
+        Ok(()) => {
             let now = UnixTime::from_system_time(SystemTime::now());
-            receiver.receive(content_type, &body, now).await
+            receiver.receive(content_type, buffer.as_bytes(), now).await
         }
         Err(_) => receiver.unreadable_body(),
     };
     to_actix(outcome.response)
 }
 
-/// Reads at most `max + 1` bytes: enough for the core to see that the body
-/// is over the limit, never more.
-async fn read_limited(mut body: web::Payload, max: usize) -> Result<Vec<u8>, PayloadError> {
-    let cap = max.saturating_add(1);
-    let mut bytes = Vec::new();
+/// Reads the body into `buffer` until it is full: at most the limit plus
+/// one byte.
+async fn read_limited(mut body: web::Payload, buffer: &mut BodyBuffer) -> Result<(), PayloadError> {
     while let Some(chunk) = body.next().await {
-        let chunk = chunk?;
-        let room = cap - bytes.len();
-        bytes.extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
-        if bytes.len() >= cap {
+        if buffer.push(&chunk?) {
             break;
         }
     }
-    Ok(bytes)
+    Ok(())
 }
 
 async fn method_not_allowed() -> HttpResponse {

@@ -217,13 +217,16 @@ async fn live_session(
     let record = session
         .get::<SessionRecord>(SESSION_KEY)
         .map_err(|e| check.session_layer_failed(&e))?;
-    let now = UnixTime::from_system_time(SystemTime::now());
-    let decision = check.check(record, now).await;
-    if let Some(answer) = decision.response() {
-        return Err(answer);
-    }
+    let decision = check
+        .check(record, UnixTime::from_system_time(SystemTime::now()))
+        .await;
+    // Purging is a mark on the session, acted on by `SessionMiddleware`
+    // once the response is built: it cannot fail here.
     if decision.is_ended() {
         session.purge();
     }
-    Ok(LiveSession(decision.into_live()))
+    match decision.response() {
+        Some(answer) => Err(answer),
+        None => Ok(LiveSession(decision.into_live())),
+    }
 }

@@ -58,7 +58,8 @@
 //! 1. **The endpoint.** Take a [`SharedReceiver`] (the application builds a
 //!    [`Receiver`] and calls [`Receiver::shared`]; no type parameters to
 //!    name in your framework's state). For `POST`, read the body up to
-//!    [`SharedReceiver::max_body`] plus one byte, call
+//!    [`SharedReceiver::max_body`] plus one byte (into a
+//!    [`request::BodyBuffer`], chunk by chunk, until it is full), call
 //!    [`SharedReceiver::receive`] with the `Content-Type` and the current
 //!    time (or [`SharedReceiver::unreadable_body`] when reading failed),
 //!    and copy [`Outcome::response`] into the framework's response
