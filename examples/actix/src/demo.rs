@@ -2,30 +2,20 @@
 //! opened before the first request. Not needed in a real application.
 
 use std::io;
-use std::net::SocketAddr;
 
 use actix_web::dev::{Service, ServiceRequest, Transform, fn_service};
 use actix_web::{HttpResponse, test, web};
-use backchannel_logout::Algorithm;
 use backchannel_logout_actix::actix_session::storage::CookieSessionStore;
 use backchannel_logout_actix::actix_session::{SessionExt, SessionMiddleware};
 use backchannel_logout_actix::record_login;
+use example_support::SESSION_COOKIE;
 use example_support::demo::DemoProvider;
-use example_support::{Provider, SESSION_COOKIE};
 use serde::Deserialize;
 
 /// The demo provider, shared by its routes.
-pub(crate) struct Demo(DemoProvider);
+pub(crate) struct Demo(pub(crate) DemoProvider);
 
 impl Demo {
-    pub(crate) fn new(addr: SocketAddr, algorithms: &[Algorithm]) -> Self {
-        Demo(DemoProvider::new(addr, algorithms))
-    }
-
-    pub(crate) fn provider(&self) -> Provider {
-        self.0.provider()
-    }
-
     /// Opens the demo session through `sessions`, the application's own
     /// session middleware (so that its cookie is sealed with the
     /// application's key), and returns the banner with its cookie.

@@ -3,9 +3,12 @@
 //! (`examples/README.md`): the same environment, demo mode and routes as the
 //! other frameworks' examples, so that one test suite drives them all.
 //!
-//! [`app`] and [`Routes::configure`] are the wiring a real application
-//! copies: validator, key source, receiver, session middleware, check
-//! middleware, routes. Demo mode (the example playing its own provider)
+//! [`app`] and [`Routes::configure`] are the Actix wiring a real
+//! application copies: session middleware, check middleware, routes, the
+//! server's timeouts ([`serve_routes`]). The validator, key source,
+//! receiver and stores are the same in every framework's example:
+//! `example_support::setup` builds them (and the adapter's crate docs show
+//! them in production). Demo mode (the example playing its own provider)
 //! lives apart, in `demo.rs` and the `example-support` crate; a real
 //! application needs neither.
 #![forbid(unsafe_code)]
@@ -23,15 +26,13 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::LOCATION;
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpResponse, HttpServer, web};
-use backchannel_logout::{
-    Receiver, SessionCheck, SessionRecord, SharedReceiver, UnixTime, Validator,
-};
+use backchannel_logout::{SessionCheck, SessionRecord, SharedReceiver, UnixTime};
 use backchannel_logout_actix::actix_session::config::{PersistentSession, TtlExtensionPolicy};
 use backchannel_logout_actix::actix_session::storage::CookieSessionStore;
 use backchannel_logout_actix::actix_session::{Session, SessionMiddleware};
 use backchannel_logout_actix::{LiveSession, LogoutCheck, logout_route, record_login};
 pub use example_support::{Config, ConfigError, Timeouts};
-use example_support::{Mode, SESSION_COOKIE, key_source, stores};
+use example_support::{SESSION_COOKIE, Setup, setup};
 use serde::Deserialize;
 
 /// The application, ready to serve.
@@ -76,41 +77,15 @@ impl std::fmt::Debug for Routes {
 /// provider's keys unreachable at start, say); another error when the demo
 /// session cannot be stored.
 pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
-    let demo = match &config.mode {
-        Mode::Demo => Some(web::Data::new(demo::Demo::new(addr, &config.algorithms))),
-        Mode::Provider(_) => None,
-    };
-    let provider = match config.mode {
-        Mode::Provider(provider) => provider,
-        Mode::Demo => demo
-            .as_ref()
-            .map(|d| d.provider())
-            .ok_or_else(|| io::Error::other("demo mode without its demo provider"))?,
-    };
-    let mode = match &demo {
-        Some(_) => "demo mode".to_owned(),
-        None => format!(
-            "issuer {}, client id {}",
-            provider.issuer.as_str(),
-            provider.client_id.as_str()
-        ),
-    };
-
-    // The provider's tokens: its issuer, this client, the algorithms it
-    // registered; keys by discovery, from a JWKS URL or a file.
-    let validator = Validator::builder(provider.issuer.clone(), provider.client_id.clone())
-        .algorithms(config.algorithms.iter().copied())
-        .build()
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let keys = key_source(&provider, &validator).await?;
-
-    // The replay guard, and one marker store: the receiver writes a logout
-    // to it, the check middleware reads it on every request. Its TTL (24 h)
-    // is the longest a login lasts. In memory for one instance; on Redis
-    // (`BCL_REDIS_URL`) shared by every instance, with
-    // `backchannel_logout_redis::RedisConfig::connect`.
-    let (replay, markers) = stores(config.redis.as_ref()).await?;
-    let receiver = Receiver::new(validator, keys, replay, markers.clone()).shared();
+    // The provider, the receiver and the marker store: the same in every
+    // example (`example_support::setup` says how they are built).
+    let Setup {
+        demo,
+        provider,
+        mode,
+        receiver,
+        markers,
+    } = setup(config, addr).await?;
 
     let routes = Routes {
         receiver,
@@ -122,7 +97,7 @@ pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
             issuer: Arc::from(provider.issuer.as_str()),
             enabled: provider.demo_login,
         }),
-        demo,
+        demo: demo.map(|d| web::Data::new(demo::Demo(d))),
     };
     let mut banner = String::new();
     if let Some(demo) = &routes.demo {

@@ -3,10 +3,12 @@
 //! (`examples/README.md`): the same environment, demo mode and routes as the
 //! other frameworks' examples, so that one test suite drives them all.
 //!
-//! [`app`] is the wiring a real application copies: validator, key
-//! source, receiver, session layer, check layer, routes. Demo mode (the
-//! example playing its own provider) lives apart, in `demo.rs` and the
-//! `example-support` crate; a real application needs neither.
+//! [`app`] is the Axum wiring a real application copies: session layer,
+//! check layer, routes. The validator, key source, receiver and stores are
+//! the same in every framework's example: `example_support::setup` builds
+//! them (and the adapter's crate docs show them in production). Demo mode
+//! (the example playing its own provider) lives apart, in `demo.rs` and
+//! the `example-support` crate; a real application needs neither.
 #![forbid(unsafe_code)]
 
 mod demo;
@@ -20,13 +22,13 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use backchannel_logout::{Receiver, SessionRecord, UnixTime, Validator};
+use backchannel_logout::{SessionRecord, UnixTime};
 use backchannel_logout_axum::tower_sessions::cookie::SameSite;
 use backchannel_logout_axum::tower_sessions::cookie::time::Duration;
 use backchannel_logout_axum::tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer};
 use backchannel_logout_axum::{LiveSession, LogoutCheckLayer, logout_route, record_login};
 pub use example_support::{Config, ConfigError, Timeouts};
-use example_support::{Mode, SESSION_COOKIE, key_source, stores};
+use example_support::{SESSION_COOKIE, Setup, setup};
 use serde::Deserialize;
 
 /// The application, ready to serve.
@@ -50,41 +52,16 @@ pub struct App {
 /// provider's keys unreachable at start, say); another error when the demo
 /// session cannot be stored.
 pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
-    let demo = match &config.mode {
-        Mode::Demo => Some(Arc::new(demo::Demo::new(addr, &config.algorithms))),
-        Mode::Provider(_) => None,
-    };
-    let provider = match config.mode {
-        Mode::Provider(provider) => provider,
-        Mode::Demo => demo
-            .as_ref()
-            .map(|d| d.provider())
-            .ok_or_else(|| io::Error::other("demo mode without its demo provider"))?,
-    };
-    let mode = match &demo {
-        Some(_) => "demo mode".to_owned(),
-        None => format!(
-            "issuer {}, client id {}",
-            provider.issuer.as_str(),
-            provider.client_id.as_str()
-        ),
-    };
-
-    // The provider's tokens: its issuer, this client, the algorithms it
-    // registered; keys by discovery, from a JWKS URL or a file.
-    let validator = Validator::builder(provider.issuer.clone(), provider.client_id.clone())
-        .algorithms(config.algorithms.iter().copied())
-        .build()
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let keys = key_source(&provider, &validator).await?;
-
-    // The replay guard, and one marker store: the receiver writes a logout
-    // to it, the check layer reads it on every request. Its TTL (24 h) is
-    // the longest a login lasts. In memory for one instance; on Redis
-    // (`BCL_REDIS_URL`) shared by every instance, with
-    // `backchannel_logout_redis::RedisConfig::connect`.
-    let (replay, markers) = stores(config.redis.as_ref()).await?;
-    let receiver = Receiver::new(validator, keys, replay, markers.clone());
+    // The provider, the receiver and the marker store: the same in every
+    // example (`example_support::setup` says how they are built).
+    let Setup {
+        demo,
+        provider,
+        mode,
+        receiver,
+        markers,
+    } = setup(config, addr).await?;
+    let demo = demo.map(|d| Arc::new(demo::Demo(d)));
 
     let sessions = MemoryStore::default();
     let session_layer = SessionManagerLayer::new(sessions.clone())
@@ -117,7 +94,7 @@ pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
         .layer(session_layer)
         // After the layers: the provider's call carries no cookie and no
         // CSRF token, and must not be checked as a browser session.
-        .route("/backchannel-logout", logout_route(receiver.shared()));
+        .route("/backchannel-logout", logout_route(receiver));
     Ok(App {
         router,
         mode,

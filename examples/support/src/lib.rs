@@ -21,14 +21,17 @@ pub mod demo;
 mod stores;
 
 use std::io::{self, IsTerminal};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use backchannel_logout::{SessionRecord, Validator};
+use backchannel_logout::{Receiver, SessionRecord, SharedReceiver, Validator};
 use backchannel_logout_jwks::{JwksKeySource, ProviderKeys};
 use serde_json::{Value, json};
 
 pub use config::{Config, ConfigError, DEFAULT_LISTEN, Keys, Mode, Provider};
 pub use stores::{MarkerStore, ReplayStore, stores};
+
+use crate::demo::DemoProvider;
 
 /// The name of the session cookie, in every example.
 pub const SESSION_COOKIE: &str = "id";
@@ -59,6 +62,72 @@ impl Default for Timeouts {
             request: std::time::Duration::from_secs(30),
         }
     }
+}
+
+/// What every example builds before its framework's part, from its
+/// configuration and the address it listens on: the provider it trusts
+/// (in demo mode, the demo provider at `http://addr`), and the receiver
+/// with its marker store.
+#[derive(Debug)]
+pub struct Setup {
+    /// The demo provider, in demo mode: its routes and the demo session.
+    pub demo: Option<DemoProvider>,
+    /// Whose tokens the example accepts, and whether it serves
+    /// `POST /login`.
+    pub provider: Provider,
+    /// One line naming the mode, for the start-up log.
+    pub mode: String,
+    /// The endpoint's receiver.
+    pub receiver: SharedReceiver,
+    /// The logged-out markers: the receiver writes them, the adapter's
+    /// per-request check reads them.
+    pub markers: MarkerStore,
+}
+
+/// Builds the [`Setup`] for a listener bound to `addr`.
+///
+/// The provider's tokens: its issuer, this client, the algorithms it
+/// registered; keys by discovery, from a JWKS URL or a file
+/// ([`key_source`]). The replay guard, and one marker store: the receiver
+/// writes a logout to it, the adapter's check reads it on every request.
+/// Its TTL (24 h) is the longest a login lasts. In memory for one
+/// instance; on Redis (`BCL_REDIS_URL`) shared by every instance
+/// ([`stores`]).
+///
+/// # Errors
+///
+/// [`io::ErrorKind::InvalidInput`] for a configuration error (the
+/// provider's keys unreachable at start, Redis unreachable).
+pub async fn setup(config: Config, addr: SocketAddr) -> io::Result<Setup> {
+    let (demo, provider, mode) = match config.mode {
+        Mode::Demo => {
+            let demo = DemoProvider::new(addr, &config.algorithms);
+            let provider = demo.provider();
+            (Some(demo), provider, "demo mode".to_owned())
+        }
+        Mode::Provider(provider) => {
+            let mode = format!(
+                "issuer {}, client id {}",
+                provider.issuer.as_str(),
+                provider.client_id.as_str()
+            );
+            (None, provider, mode)
+        }
+    };
+    let validator = Validator::builder(provider.issuer.clone(), provider.client_id.clone())
+        .algorithms(config.algorithms.iter().copied())
+        .build()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let keys = key_source(&provider, &validator).await?;
+    let (replay, markers) = stores(config.redis.as_ref()).await?;
+    let receiver = Receiver::new(validator, keys, replay, markers.clone()).shared();
+    Ok(Setup {
+        demo,
+        provider,
+        mode,
+        receiver,
+        markers,
+    })
 }
 
 /// The key source the configuration names: the JWKS file, or the key set
