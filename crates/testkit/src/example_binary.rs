@@ -3,12 +3,11 @@
 //! binary (the HTTP behaviour is in the workspace suite, `tests/`, which
 //! starts the same apps in process).
 //!
-//! ```no_run
-//! // no_run: needs an example's binary, built by Cargo for its own tests.
-//! use backchannel_logout_testkit::example_binary::ExampleBinary;
+//! An example's `tests/binary.rs` is one line, naming its package (whose
+//! binary Cargo builds for the example's integration tests):
 //!
-//! let example = ExampleBinary::new("target/debug/example-axum", "example-axum");
-//! example.bad_configuration_stops_with_one_line_and_status_2();
+//! ```ignore
+//! backchannel_logout_testkit::example_binary_tests!("example-axum");
 //! ```
 
 // A test helper: a failed check fails the test, with what was seen.
@@ -193,4 +192,33 @@ impl ExampleBinary {
         );
         assert!(output.stdout.is_empty());
     }
+}
+
+/// The tests of [`ExampleBinary`] for one example, in its package's
+/// `tests/binary.rs`: `example_binary_tests!("example-axum");` (the package
+/// name, which is also its binary's).
+#[macro_export]
+macro_rules! example_binary_tests {
+    ($package:literal) => {
+        const BINARY: $crate::example_binary::ExampleBinary =
+            $crate::example_binary::ExampleBinary::new(
+                env!(concat!("CARGO_BIN_EXE_", $package)),
+                $package,
+            );
+
+        #[test]
+        fn bad_configuration_stops_with_one_line_and_status_2() {
+            BINARY.bad_configuration_stops_with_one_line_and_status_2();
+        }
+
+        #[test]
+        fn demo_mode_prints_commands_that_work_with_curl() {
+            BINARY.demo_mode_prints_commands_that_work_with_curl();
+        }
+
+        #[test]
+        fn unreachable_provider_keys_stop_the_program_with_status_2() {
+            BINARY.unreachable_provider_keys_stop_the_program_with_status_2();
+        }
+    };
 }

@@ -170,10 +170,7 @@ pub async fn serve(
 ) -> io::Result<()> {
     let addr = listener.local_addr()?;
     let app = app(config, addr).await?;
-    tracing::info!("example-actix listening on http://{addr} ({})", app.mode);
-    if !app.banner.is_empty() {
-        println!("{}", app.banner);
-    }
+    example_support::announce("example-actix", addr, &app.mode, &app.banner);
     serve_routes(listener, app.routes, Timeouts::default(), shutdown).await
 }
 

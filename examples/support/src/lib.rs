@@ -181,9 +181,64 @@ pub fn whoami(session: Option<&SessionRecord>) -> Value {
     }
 }
 
+/// What [`run`] hands an example's `serve`: completes on Ctrl-C.
+pub type Shutdown = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// Every example's `main`, once its runtime runs: reads the configuration,
+/// starts logging, listens on `BCL_LISTEN`, and calls `serve` with the
+/// listener, the configuration and the Ctrl-C signal, until it returns. A
+/// bad configuration is one line on standard error, `NAME: BCL_X: ...`,
+/// and exit status 2; another failure exit status 1.
+pub async fn run<F, Fut>(name: &str, serve: F) -> ExitCode
+where
+    F: FnOnce(tokio::net::TcpListener, Config, Shutdown) -> Fut,
+    Fut: std::future::Future<Output = io::Result<()>>,
+{
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging();
+    let listener = match tokio::net::TcpListener::bind(config.listen).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!(
+                "{name}: BCL_LISTEN: cannot listen on {}: {error}",
+                config.listen
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let shutdown = Box::pin(async {
+        // If the signal cannot be watched, run until killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    });
+    match serve(listener, config, shutdown).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            exit_code(&error)
+        }
+    }
+}
+
+/// Says the example started: one log line naming the address and the
+/// mode, and the demo banner (if any) on standard output.
+pub fn announce(name: &str, addr: SocketAddr, mode: &str, banner: &str) {
+    tracing::info!("{name} listening on http://{addr} ({mode})");
+    if !banner.is_empty() {
+        println!("{banner}");
+    }
+}
+
 /// Logs to standard error (`RUST_LOG`, default `info`), colours only on a
 /// terminal.
-pub fn init_logging() {
+fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,tower_sessions=warn,actix_server=warn")
     });
@@ -197,8 +252,7 @@ pub fn init_logging() {
 /// The exit status for an error that stopped the program: 2 for a
 /// configuration error (a wrong variable, the provider's keys unreachable
 /// at start), 1 otherwise.
-#[must_use]
-pub fn exit_code(error: &io::Error) -> ExitCode {
+fn exit_code(error: &io::Error) -> ExitCode {
     if error.kind() == io::ErrorKind::InvalidInput {
         ExitCode::from(2)
     } else {
