@@ -42,7 +42,9 @@ pub fn logout_route(path: &str, receiver: impl Into<SharedReceiver>) -> Resource
     web::resource(path)
         .app_data(web::Data::new(receiver.into()))
         .route(web::post().to(logout_handler))
-        .default_service(web::to(method_not_allowed))
+        .default_service(web::to(|| async {
+            to_actix(backchannel_logout::Response::method_not_allowed())
+        }))
 }
 
 /// The endpoint as a handler, for an application that keeps the
@@ -68,30 +70,24 @@ pub async fn logout_handler(
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let mut buffer = BodyBuffer::new(receiver.max_body());
-    let outcome = match read_limited(body, &mut buffer).await {
-        Ok(()) => {
-            let now = UnixTime::from_system_time(SystemTime::now());
-            receiver.receive(content_type, buffer.as_bytes(), now).await
-        }
-        Err(_) => receiver.unreadable_body(),
-    };
+    let body = read_limited(body, BodyBuffer::new(receiver.max_body())).await;
+    let now = UnixTime::from_system_time(SystemTime::now());
+    let outcome = receiver.receive_buffered(content_type, body, now).await;
     to_actix(outcome.response)
 }
 
 /// Reads the body into `buffer` until it is full: at most the limit plus
 /// one byte.
-async fn read_limited(mut body: web::Payload, buffer: &mut BodyBuffer) -> Result<(), PayloadError> {
+async fn read_limited(
+    mut body: web::Payload,
+    mut buffer: BodyBuffer,
+) -> Result<BodyBuffer, PayloadError> {
     while let Some(chunk) = body.next().await {
         if buffer.push(&chunk?) {
             break;
         }
     }
-    Ok(())
-}
-
-async fn method_not_allowed() -> HttpResponse {
-    to_actix(backchannel_logout::Response::method_not_allowed())
+    Ok(buffer)
 }
 
 /// Copies the core's answer into an Actix response, unchanged.

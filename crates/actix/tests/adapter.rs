@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use actix_session::storage::CookieSessionStore;
 use actix_session::{Session, SessionExt, SessionMiddleware};
@@ -13,47 +12,13 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{StatusCode, header};
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, HttpResponse, web};
-use backchannel_logout::{
-    Algorithm, BackendError, ClientId, Issuer, KeySet, MemoryLogoutStore, MemoryReplayGuard,
-    Receiver, SessionRecord, SessionStatus, SharedReceiver, StaticKeys, UnixTime, Validator,
-};
+use backchannel_logout::{MemoryLogoutStore, SessionRecord, SharedReceiver, UnixTime};
 use backchannel_logout_actix::{
     LiveSession, LogoutCheck, SESSION_KEY, logout_handler, logout_route, record_login,
 };
-use backchannel_logout_testkit::{SigningKey, TokenBuilder};
-
-const ISSUER: &str = "https://op.example";
-const CLIENT: &str = "client";
-
-type TestReceiver = Receiver<StaticKeys, MemoryReplayGuard, Arc<MemoryLogoutStore>>;
-
-fn key() -> &'static SigningKey {
-    SigningKey::shared(Algorithm::ES256)
-}
-
-fn receiver(markers: &Arc<MemoryLogoutStore>) -> TestReceiver {
-    let keys = KeySet::from_jwks(SigningKey::jwks(&[key()]).as_bytes()).unwrap();
-    let validator = Validator::builder(Issuer::new(ISSUER), ClientId::new(CLIENT))
-        .algorithms([Algorithm::ES256])
-        .build()
-        .unwrap();
-    Receiver::new(
-        validator,
-        StaticKeys::new(Issuer::new(ISSUER), keys),
-        MemoryReplayGuard::new(),
-        Arc::clone(markers),
-    )
-}
-
-fn now() -> u64 {
-    UnixTime::from_system_time(SystemTime::now()).as_secs()
-}
-
-fn token(sid: &str) -> String {
-    TokenBuilder::new(ISSUER, CLIENT, now())
-        .sid(sid)
-        .sign(key())
-}
+use backchannel_logout_testkit::adapter_fixture::{
+    ISSUER, UnreachableMarkers, login_record, receiver, token,
+};
 
 fn logout_request(body: String) -> actix_http::Request {
     TestRequest::post()
@@ -74,14 +39,7 @@ async fn whoami(LiveSession(session): LiveSession) -> String {
 }
 
 async fn login(session: Session, sid: String) -> HttpResponse {
-    let record = SessionRecord::new(
-        ISSUER,
-        Some(sid),
-        Some("user".into()),
-        UnixTime::from_system_time(SystemTime::now()),
-    )
-    .unwrap();
-    match record_login(&session, record) {
+    match record_login(&session, login_record(sid)) {
         Ok(()) => HttpResponse::NoContent().finish(),
         Err(_) => HttpResponse::InternalServerError().finish(),
     }
@@ -316,22 +274,10 @@ async fn unreadable_session_record_is_500_not_a_live_session() {
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
 
-struct Unreachable;
-
-impl SessionStatus for Unreachable {
-    async fn is_logged_out(&self, _: &SessionRecord, _: UnixTime) -> Result<bool, BackendError> {
-        Err(BackendError::msg("marker store unreachable"))
-    }
-
-    fn logout_retention(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(3600)
-    }
-}
-
 #[actix_rt::test]
 async fn failing_marker_store_is_503_not_a_live_session() {
     let markers = Arc::new(MemoryLogoutStore::new());
-    let app = app!(&markers, Unreachable);
+    let app = app!(&markers, UnreachableMarkers);
     // Logging in works (no record yet to check); the next request cannot
     // be checked.
     let cookie = cookie_of(&app.call(login_request("s-1")).await.unwrap());

@@ -65,20 +65,15 @@ pub async fn logout_handler(State(receiver): State<SharedReceiver>, request: Req
         .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let mut buffer = BodyBuffer::new(receiver.max_body());
-    let outcome = match read_limited(body, &mut buffer).await {
-        Ok(()) => {
-            let now = UnixTime::from_system_time(SystemTime::now());
-            receiver.receive(content_type, buffer.as_bytes(), now).await
-        }
-        Err(_) => receiver.unreadable_body(),
-    };
+    let body = read_limited(body, BodyBuffer::new(receiver.max_body())).await;
+    let now = UnixTime::from_system_time(SystemTime::now());
+    let outcome = receiver.receive_buffered(content_type, body, now).await;
     to_axum(outcome.response)
 }
 
 /// Reads the body into `buffer` until it is full: at most the limit plus
 /// one byte.
-async fn read_limited(mut body: Body, buffer: &mut BodyBuffer) -> Result<(), axum::Error> {
+async fn read_limited(mut body: Body, mut buffer: BodyBuffer) -> Result<BodyBuffer, axum::Error> {
     while let Some(frame) = body.frame().await {
         if let Ok(data) = frame?.into_data()
             && buffer.push(&data)
@@ -86,7 +81,7 @@ async fn read_limited(mut body: Body, buffer: &mut BodyBuffer) -> Result<(), axu
             break;
         }
     }
-    Ok(())
+    Ok(buffer)
 }
 
 async fn method_not_allowed() -> Response {
@@ -115,8 +110,7 @@ mod tests {
     #[tokio::test]
     async fn reads_at_most_one_byte_over_the_limit() {
         let read = |body: Body| async {
-            let mut buffer = BodyBuffer::new(10);
-            read_limited(body, &mut buffer).await.unwrap();
+            let buffer = read_limited(body, BodyBuffer::new(10)).await.unwrap();
             buffer.as_bytes().len()
         };
         assert_eq!(read(Body::from(vec![b'a'; 1000])).await, 11);

@@ -1,0 +1,100 @@
+//! What every framework adapter's tests start from: one issuer, one
+//! client, one ES256 key, a receiver writing to a marker store, tokens
+//! signed now, the record a login stores, and a marker store that is down.
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use backchannel_logout::MemoryLogoutStore;
+//! use backchannel_logout_testkit::adapter_fixture::{receiver, token};
+//!
+//! let markers = Arc::new(MemoryLogoutStore::new());
+//! let receiver = receiver(&markers); // mount it with the adapter
+//! let body = format!("logout_token={}", token("s-1"));
+//! # let _ = (receiver, body);
+//! ```
+
+// A test helper: fixtures that cannot be built fail the test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use backchannel_logout::{
+    Algorithm, BackendError, ClientId, Issuer, KeySet, MemoryLogoutStore, MemoryReplayGuard,
+    Receiver, SessionRecord, SessionStatus, StaticKeys, UnixTime, Validator,
+};
+
+use crate::{SigningKey, TokenBuilder};
+
+/// The issuer.
+pub const ISSUER: &str = "https://op.example";
+/// The client id.
+pub const CLIENT: &str = "client";
+
+/// The receiver of [`receiver`].
+pub type FixtureReceiver = Receiver<StaticKeys, MemoryReplayGuard, Arc<MemoryLogoutStore>>;
+
+/// The provider's ES256 key (shared by the whole test binary).
+#[must_use]
+pub fn key() -> &'static SigningKey {
+    SigningKey::shared(Algorithm::ES256)
+}
+
+/// A receiver for [`ISSUER`] and [`CLIENT`], ES256 only, with [`key`],
+/// ending sessions in `markers`.
+#[must_use]
+pub fn receiver(markers: &Arc<MemoryLogoutStore>) -> FixtureReceiver {
+    let keys = KeySet::from_jwks(SigningKey::jwks(&[key()]).as_bytes()).unwrap();
+    let validator = Validator::builder(Issuer::new(ISSUER), ClientId::new(CLIENT))
+        .algorithms([Algorithm::ES256])
+        .build()
+        .unwrap();
+    Receiver::new(
+        validator,
+        StaticKeys::new(Issuer::new(ISSUER), keys),
+        MemoryReplayGuard::new(),
+        Arc::clone(markers),
+    )
+}
+
+/// The current time, in whole seconds.
+#[must_use]
+pub fn now() -> u64 {
+    UnixTime::from_system_time(SystemTime::now()).as_secs()
+}
+
+/// A valid logout token for session `sid`, issued now.
+#[must_use]
+pub fn token(sid: &str) -> String {
+    TokenBuilder::new(ISSUER, CLIENT, now())
+        .sid(sid)
+        .sign(key())
+}
+
+/// What a login stores for session `sid` of the subject `user`,
+/// authenticated now.
+#[must_use]
+pub fn login_record(sid: String) -> SessionRecord {
+    SessionRecord::new(
+        ISSUER,
+        Some(sid),
+        Some("user".into()),
+        UnixTime::from_system_time(SystemTime::now()),
+    )
+    .unwrap()
+}
+
+/// A marker store that cannot be reached: every check fails.
+#[derive(Debug, Clone, Copy)]
+pub struct UnreachableMarkers;
+
+impl SessionStatus for UnreachableMarkers {
+    async fn is_logged_out(&self, _: &SessionRecord, _: UnixTime) -> Result<bool, BackendError> {
+        Err(BackendError::msg("marker store unreachable"))
+    }
+
+    fn logout_retention(&self) -> Duration {
+        Duration::from_secs(3600)
+    }
+}
