@@ -138,7 +138,7 @@ pub async fn setup(config: Config, addr: SocketAddr) -> io::Result<Setup> {
 ///
 /// [`io::ErrorKind::InvalidInput`], with the variable at fault named, when
 /// the key source cannot be built or its first fetch fails: a configuration
-/// error (exit status 2, see [`exit_code`]).
+/// error (exit status 2, see [`run`]).
 pub async fn key_source(provider: &Provider, validator: &Validator) -> io::Result<ProviderKeys> {
     let (variable, builder) = match &provider.keys {
         Keys::File(keys) => {
