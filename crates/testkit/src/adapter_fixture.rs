@@ -1,6 +1,7 @@
 //! What every framework adapter's tests start from: one issuer, one
 //! client, one ES256 key, a receiver writing to a marker store, tokens
-//! signed now, the record a login stores, and a marker store that is down.
+//! signed now, the record a login stores, a marker store that is down, and
+//! the log lines a logout request must leave.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -15,9 +16,10 @@
 //! ```
 
 // A test helper: fixtures that cannot be built fail the test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use backchannel_logout::{
@@ -97,4 +99,63 @@ impl SessionStatus for UnreachableMarkers {
     fn logout_retention(&self) -> Duration {
         Duration::from_secs(3600)
     }
+}
+
+/// Log output captured in memory: a `tracing_subscriber` writer
+/// (`.with_writer(move || logs.clone())`).
+#[derive(Debug, Clone, Default)]
+pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    /// What was written so far.
+    #[must_use]
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+impl Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Asserts the log of `token` (for session `s-1`) posted twice: one line
+/// per request (logged out, then refused as a replay) with the issuer and
+/// `kid`, and never the token's claims or signature.
+///
+/// # Panics
+///
+/// When the log is otherwise.
+pub fn assert_logged_once_per_request(text: &str, token: &str) {
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("outcome=\"logged_out\""), "{}", lines[0]);
+    assert!(lines[0].contains("sid=\"s-1\""), "{}", lines[0]);
+    assert!(
+        lines[0].contains(&format!("issuer=\"{ISSUER}\"")),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains(&format!("kid=\"{}\"", key().kid())),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("check=\"replayed_token\""),
+        "{}",
+        lines[1]
+    );
+    let signature = token.rsplit('.').next().unwrap();
+    let payload = token.split('.').nth(1).unwrap();
+    assert!(
+        !text.contains(signature) && !text.contains(payload),
+        "{text}"
+    );
 }
