@@ -17,15 +17,7 @@ use backchannel_logout_testkit::adapter_fixture::{
 
 #[actix_rt::test]
 async fn logs_one_line_per_request_without_the_token() {
-    let logs = CapturedLogs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    // The only test in this binary: a global subscriber is safe here.
-    tracing::subscriber::set_global_default(subscriber).unwrap();
-
+    let logs = CapturedLogs::install_global();
     let token = token("s-1");
     let markers = Arc::new(MemoryLogoutStore::new());
     let app = test::init_service(

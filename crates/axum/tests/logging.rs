@@ -24,15 +24,7 @@ fn logout_request(body: String) -> Request<Body> {
 
 #[test]
 fn logs_one_line_per_request_without_the_token() {
-    let logs = CapturedLogs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    // The only test in this binary: a global subscriber is safe here.
-    tracing::subscriber::set_global_default(subscriber).unwrap();
-
+    let logs = CapturedLogs::install_global();
     let token = token("s-1");
     let body_text = format!("logout_token={token}");
     let runtime = tokio::runtime::Builder::new_current_thread()

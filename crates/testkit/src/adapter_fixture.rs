@@ -101,12 +101,32 @@ impl SessionStatus for UnreachableMarkers {
     }
 }
 
-/// Log output captured in memory: a `tracing_subscriber` writer
-/// (`.with_writer(move || logs.clone())`).
+/// Log output captured in memory.
 #[derive(Debug, Clone, Default)]
 pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
 
 impl CapturedLogs {
+    /// Captures every log line of the process from now on, as the
+    /// examples print them (`tracing_subscriber`'s format, no colours).
+    ///
+    /// Installs the global subscriber: call it once, in a test binary of
+    /// its own (`tracing`'s per-callsite interest cache is process-wide).
+    ///
+    /// # Panics
+    ///
+    /// When a global subscriber is already installed.
+    #[must_use]
+    pub fn install_global() -> Self {
+        let logs = CapturedLogs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        logs
+    }
+
     /// What was written so far.
     #[must_use]
     pub fn text(&self) -> String {
