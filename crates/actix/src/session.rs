@@ -110,8 +110,10 @@ impl ResponseError for MissingLogoutCheck {
 ///
 /// It needs `actix-session`'s
 /// [`SessionMiddleware`](actix_session::SessionMiddleware) outside it
-/// (`.wrap(..)`ed after it: Actix runs the last one first), and should not
-/// wrap the back-channel logout route. When the check cannot be made, the
+/// (`.wrap(..)`ed after it: Actix runs the last one first); without it
+/// every request looks anonymous, since `actix-session` then hands out an
+/// empty session that the check cannot tell from a missing one. It should
+/// not wrap the back-channel logout route. When the check cannot be made, the
 /// core's answer is sent instead of calling the handler (see
 /// [`SessionDecision`](backchannel_logout::SessionDecision)).
 ///
