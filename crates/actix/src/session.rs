@@ -1,6 +1,6 @@
 //! The per-request check with `actix-session`: the login helper, a
 //! middleware that asks the core's [`SessionCheck`] about the session and
-//! purges an ended one, and an extractor for the live session.
+//! ends an ended one, and an extractor for the live session.
 
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
@@ -46,8 +46,8 @@ pub fn record_login(session: &Session, record: SessionRecord) -> Result<(), Sess
 
 /// The session's [`SessionRecord`] if it is live: `None` when the request
 /// has no session, its session was never recorded with [`record_login`], or
-/// it has ended (the [`LogoutCheck`] then has already purged it: deleted,
-/// its cookie cleared).
+/// it has ended (the [`LogoutCheck`] has then emptied it, and purges it
+/// once the handler is done: deleted, its cookie cleared).
 ///
 /// Read who is logged in through this extractor: it is the result of this
 /// request's check.
@@ -103,10 +103,13 @@ impl ResponseError for MissingLogoutCheck {
 /// the [`SessionRecord`] that [`record_login`] stored, asks the core's
 /// [`SessionCheck`] whether the session is still live (for instance against
 /// the [`MemoryLogoutStore`](backchannel_logout::MemoryLogoutStore) the
-/// receiver writes to), and if it has ended purges it
-/// ([`Session::purge`]: deleted from the store, cookie cleared), so that
-/// the handler sees an anonymous request. The result is available to
-/// handlers as [`LiveSession`].
+/// receiver writes to), and if it has ended empties it, so that the
+/// handler sees an anonymous request, then purges it once the handler is
+/// done ([`Session::purge`]: deleted from the store, cookie cleared). If
+/// the handler stored something in the emptied session (a new login with
+/// [`record_login`], say), that is kept under a new session key instead
+/// and the old one is deleted. The result is available to handlers as
+/// [`LiveSession`].
 ///
 /// It needs `actix-session`'s
 /// [`SessionMiddleware`](actix_session::SessionMiddleware) outside it
@@ -197,10 +200,14 @@ where
         let service = Rc::clone(&self.service);
         let check = self.check.clone();
         Box::pin(async move {
-            match live_session(&request.get_session(), &check).await {
-                Ok(live) => {
+            let session = request.get_session();
+            match live_session(&session, &check).await {
+                Ok((live, ended)) => {
                     request.extensions_mut().insert(live);
                     let response = service.call(request).await?;
+                    if ended {
+                        purge_unless_reused(&session);
+                    }
                     Ok(response.map_into_left_body())
                 }
                 Err(answer) => Ok(request
@@ -211,24 +218,39 @@ where
     }
 }
 
-/// Reads the record, asks the core, purges an ended session.
+/// Ends an ended session once the handler is done. Its data was cleared
+/// before the handler ran (an anonymous request); if the handler stored
+/// nothing, the session is purged (deleted from the store, its cookie
+/// cleared). If it stored something (a login through [`record_login`], or
+/// where to return after one), that is a new session: it gets a new key,
+/// and the old one is deleted. (Purging first would have thrown the new
+/// data away: a purged `actix_session::Session` ignores inserts.)
+fn purge_unless_reused(session: &Session) {
+    if session.entries().is_empty() {
+        session.purge();
+    } else {
+        session.renew();
+    }
+}
+
+/// Reads the record and asks the core; clears an ended session (see
+/// [`purge_unless_reused`]) and says so.
 async fn live_session(
     session: &Session,
     check: &SessionCheck,
-) -> Result<LiveSession, backchannel_logout::Response> {
+) -> Result<(LiveSession, bool), backchannel_logout::Response> {
     let record = session
         .get::<SessionRecord>(SESSION_KEY)
         .map_err(|e| check.session_layer_failed(&e))?;
     let decision = check
         .check(record, UnixTime::from_system_time(SystemTime::now()))
         .await;
-    // Purging is a mark on the session, acted on by `SessionMiddleware`
-    // once the response is built: it cannot fail here.
-    if decision.is_ended() {
-        session.purge();
+    let ended = decision.is_ended();
+    if ended {
+        session.clear();
     }
     match decision.response() {
         Some(answer) => Err(answer),
-        None => Ok(LiveSession(decision.into_live())),
+        None => Ok((LiveSession(decision.into_live()), ended)),
     }
 }

@@ -211,6 +211,34 @@ async fn logged_out_session_is_purged_and_anonymous() {
     assert_eq!(body(response).await, "b-1");
 }
 
+/// A user whose session was logged out comes back to the login callback
+/// with the old cookie: the old session ends, the new login is kept.
+#[actix_rt::test]
+async fn login_in_the_request_that_ends_a_session_is_kept() {
+    let markers = Arc::new(MemoryLogoutStore::new());
+    let app = app!(&markers);
+    let old = cookie_of(&app.call(login_request("a-1")).await.unwrap());
+    let response = app
+        .call(logout_request(format!("logout_token={}", token("a-1"))))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let again = TestRequest::post()
+        .uri("/login")
+        .insert_header((header::COOKIE, old.as_str()))
+        .set_payload("a-2")
+        .to_request();
+    let response = app.call(again).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let new = cookie_of(&response);
+    assert_ne!(new, old);
+    let response = app.call(get_with_cookie("/whoami", &new)).await.unwrap();
+    assert_eq!(body(response).await, "a-2");
+    let response = app.call(get_with_cookie("/whoami", &old)).await.unwrap();
+    assert_eq!(body(response).await, "anonymous");
+}
+
 #[actix_rt::test]
 async fn record_login_renews_the_session_and_keeps_its_data() {
     let request = TestRequest::default().to_srv_request();
