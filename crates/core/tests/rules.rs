@@ -671,9 +671,16 @@ const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 /// `segment` with a stray bit set among the unused bits of its last
 /// character: the same bytes under a second encoding.
 fn stray_bit(segment: &str) -> String {
-    assert_ne!(segment.len() % 4, 0, "a segment of whole groups has no unused bits");
+    assert_ne!(
+        segment.len() % 4,
+        0,
+        "a segment of whole groups has no unused bits"
+    );
     let (head, last) = segment.split_at(segment.len() - 1);
-    let value = URL_SAFE.iter().position(|&c| c == last.as_bytes()[0]).unwrap();
+    let value = URL_SAFE
+        .iter()
+        .position(|&c| c == last.as_bytes()[0])
+        .unwrap();
     // The lowest bit of the last character is unused whether the group
     // holds one byte (4 bits unused) or two (2 bits unused).
     format!("{head}{}", char::from(URL_SAFE[value ^ 1]))
@@ -702,7 +709,9 @@ fn a_second_encoding_of_the_same_signature_is_refused() {
         let validator = validator_with(&[alg]);
         validator.validate(t.as_bytes(), &keys, now()).unwrap();
         assert_eq!(
-            validator.validate(bad.as_bytes(), &keys, now()).unwrap_err(),
+            validator
+                .validate(bad.as_bytes(), &keys, now())
+                .unwrap_err(),
             Error::Base64 {
                 part: Part::Signature
             },
@@ -716,7 +725,9 @@ fn stray_bits_and_impossible_lengths_in_header_or_claims_are_refused() {
     // Signed as they are (a provider with a broken encoder), so only the
     // decoding can refuse them. The claims get trailing spaces inside the
     // JSON until their encoding ends in a partial group.
-    let header = b64(json!({"alg":"RS256","kid":rsa().kid()}).to_string().as_bytes());
+    let header = b64(json!({"alg":"RS256","kid":rsa().kid()})
+        .to_string()
+        .as_bytes());
     let mut claims = json!(token().claims()).to_string();
     while b64(claims.as_bytes()).len().is_multiple_of(4) {
         claims.push(' ');
@@ -729,18 +740,14 @@ fn stray_bits_and_impossible_lengths_in_header_or_claims_are_refused() {
     check(&signed(&header, &claims)).unwrap();
     assert_eq!(
         check(&signed(&header, &stray_bit(&claims))).unwrap_err(),
-        Error::Base64 {
-            part: Part::Claims
-        }
+        Error::Base64 { part: Part::Claims }
     );
     // One character past whole groups encodes no byte at all.
     let dangling = format!("{header}{}", &"AAAA"[..(5 - header.len() % 4) % 4]);
     assert_eq!(dangling.len() % 4, 1);
     assert_eq!(
         check(&signed(&dangling, &claims)).unwrap_err(),
-        Error::Base64 {
-            part: Part::Header
-        }
+        Error::Base64 { part: Part::Header }
     );
 }
 
