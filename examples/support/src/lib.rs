@@ -88,7 +88,7 @@ pub fn whoami(session: Option<&SessionRecord>) -> Value {
 /// terminal.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_sessions=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_sessions=warn,rocket=error"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
