@@ -27,8 +27,12 @@ pub mod axum;
 mod client;
 pub mod interop;
 mod provider;
+pub mod rocket;
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::mpsc;
 
 pub use client::{Answer, Browser, FORM, Rp, form};
 pub use provider::{CLIENT_ID, HttpProvider, ISSUER, Provider, next_second, now};
@@ -64,8 +68,14 @@ pub mod examples {
         start: crate::axum::start,
     };
 
+    /// `examples/rocket`.
+    pub const ROCKET: Example = Example {
+        name: "rocket",
+        start: crate::rocket::start,
+    };
+
     /// Every example, for tests that run against each in turn.
-    pub const ALL: &[Example] = &[AXUM];
+    pub const ALL: &[Example] = &[AXUM, ROCKET];
 }
 
 /// A running example; stopped when dropped.
@@ -119,4 +129,66 @@ impl Drop for Server {
             stop();
         }
     }
+}
+
+/// What an example's `start` hands [`start_on_thread`] once it is built:
+/// its banner, and its server loop.
+pub(crate) type Built = (String, Pin<Box<dyn Future<Output = ()> + Send>>);
+
+/// Runs an example on its own thread and runtime, as its `main` would:
+/// binds `listen`, lets `build` make the example for that listener (with
+/// its address, and the signal that stops it), and returns once it is
+/// built; its server loop then runs until the [`Server`] is dropped.
+pub(crate) fn start_on_thread<B, F>(listen: SocketAddr, build: B) -> Result<Server, String>
+where
+    B: FnOnce(tokio::net::TcpListener, SocketAddr, tokio::sync::oneshot::Receiver<()>) -> F
+        + Send
+        + 'static,
+    F: Future<Output = Result<Built, String>>,
+{
+    let (ready, started) = mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                let _ = ready.send(Err(e.to_string()));
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            let listener = match tokio::net::TcpListener::bind(listen).await {
+                Ok(listener) => listener,
+                Err(e) => {
+                    let _ = ready.send(Err(format!("BCL_LISTEN: {e}")));
+                    return;
+                }
+            };
+            let built = match listener.local_addr() {
+                Ok(addr) => build(listener, addr, stopped)
+                    .await
+                    .map(|built| (addr, built)),
+                Err(e) => Err(e.to_string()),
+            };
+            match built {
+                Ok((addr, (banner, serve))) => {
+                    let _ = ready.send(Ok((addr, banner)));
+                    serve.await;
+                }
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                }
+            }
+        });
+    });
+    let (addr, banner) = started
+        .recv()
+        .map_err(|_| "the example's thread ended before it started".to_owned())??;
+    Ok(Server::new(addr, banner, move || {
+        let _ = stop.send(());
+    }))
 }
