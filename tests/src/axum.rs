@@ -23,6 +23,11 @@ pub fn start(env: Env) -> Result<Server, String> {
         let serve = example_axum::serve_router(listener, app.router, TIMEOUTS, async {
             let _ = stopped.await;
         });
-        Ok((app.banner, Box::pin(async { let _ = serve.await; }) as _))
+        Ok((
+            app.banner,
+            Box::pin(async {
+                let _ = serve.await;
+            }) as _,
+        ))
     })
 }

@@ -25,6 +25,11 @@ pub fn start(env: Env) -> Result<Server, String> {
         let serve = example_rocket::serve_rocket(listener, app.rocket, TIMEOUTS, async {
             let _ = stopped.await;
         });
-        Ok((app.banner, Box::pin(async { let _ = serve.await; }) as _))
+        Ok((
+            app.banner,
+            Box::pin(async {
+                let _ = serve.await;
+            }) as _,
+        ))
     })
 }

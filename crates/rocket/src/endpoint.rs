@@ -124,7 +124,9 @@ impl Sentinel for LogoutBody {
 /// [`LogoutBody`] was used without the [`SharedReceiver`] as managed state:
 /// a programming error that the guard's [`Sentinel`] reports at launch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the logout route needs the SharedReceiver as managed state: rocket.manage(receiver.shared())")]
+#[error(
+    "the logout route needs the SharedReceiver as managed state: rocket.manage(receiver.shared())"
+)]
 pub struct MissingReceiver;
 
 /// The core's answer ([`backchannel_logout::Response`]) as a Rocket

@@ -39,7 +39,10 @@ use crate::endpoint::to_rocket;
 ///
 /// When the record cannot be serialized to JSON (not with the core's
 /// [`SessionRecord`], whose fields are strings and a number).
-pub fn record_login(cookies: &CookieJar<'_>, record: SessionRecord) -> Result<(), serde_json::Error> {
+pub fn record_login(
+    cookies: &CookieJar<'_>,
+    record: SessionRecord,
+) -> Result<(), serde_json::Error> {
     cookies.add_private(session_cookie(&record)?);
     Ok(())
 }

@@ -47,7 +47,10 @@ pub(crate) fn routes() -> Vec<Route> {
 
 #[get("/.well-known/jwks.json")]
 fn jwks(demo: &State<Demo>) -> (ContentType, String) {
-    (ContentType::new("application", "jwk-set+json"), demo.0.jwks())
+    (
+        ContentType::new("application", "jwk-set+json"),
+        demo.0.jwks(),
+    )
 }
 
 #[get("/demo/logout-token?<sid>&<sub>")]

@@ -177,9 +177,8 @@ pub async fn serve_rocket(
     timeouts: Timeouts,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let launch_error = |e: rocket::Error| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("rocket: {e}"))
-    };
+    let launch_error =
+        |e: rocket::Error| io::Error::new(io::ErrorKind::InvalidInput, format!("rocket: {e}"));
     let (bound, backend) = tokio::sync::oneshot::channel();
     let rocket = rocket
         .attach(AdHoc::on_liftoff("front", |rocket| {

@@ -87,8 +87,9 @@ pub fn whoami(session: Option<&SessionRecord>) -> Value {
 /// Logs to standard error (`RUST_LOG`, default `info`), colours only on a
 /// terminal.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_sessions=warn,rocket=error"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,tower_sessions=warn,rocket=error")
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
