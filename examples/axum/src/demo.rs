@@ -2,7 +2,6 @@
 //! opened before the first request. Not needed in a real application.
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -10,25 +9,16 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use backchannel_logout::Algorithm;
 use backchannel_logout_axum::record_login;
 use backchannel_logout_axum::tower_sessions::{MemoryStore, Session};
+use example_support::SESSION_COOKIE;
 use example_support::demo::DemoProvider;
-use example_support::{Provider, SESSION_COOKIE};
 use serde::Deserialize;
 
 /// The demo provider, shared by its routes.
-pub(crate) struct Demo(DemoProvider);
+pub(crate) struct Demo(pub(crate) DemoProvider);
 
 impl Demo {
-    pub(crate) fn new(addr: SocketAddr, algorithms: &[Algorithm]) -> Self {
-        Demo(DemoProvider::new(addr, algorithms))
-    }
-
-    pub(crate) fn provider(&self) -> Provider {
-        self.0.provider()
-    }
-
     /// Records the demo session in `sessions` and returns the banner with
     /// its cookie.
     pub(crate) async fn open_session(&self, sessions: MemoryStore) -> io::Result<String> {

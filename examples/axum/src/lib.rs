@@ -26,7 +26,7 @@ use backchannel_logout_axum::tower_sessions::cookie::time::Duration;
 use backchannel_logout_axum::tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer};
 use backchannel_logout_axum::{LiveSession, LogoutCheckLayer, logout_route, record_login};
 pub use example_support::{Config, ConfigError};
-use example_support::{Mode, SESSION_COOKIE, key_source, stores};
+use example_support::{SESSION_COOKIE, key_source, stores};
 use serde::Deserialize;
 
 /// The application, ready to serve.
@@ -50,25 +50,8 @@ pub struct App {
 /// provider's keys unreachable at start, say); another error when the demo
 /// session cannot be stored.
 pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
-    let demo = match &config.mode {
-        Mode::Demo => Some(Arc::new(demo::Demo::new(addr, &config.algorithms))),
-        Mode::Provider(_) => None,
-    };
-    let provider = match config.mode {
-        Mode::Provider(provider) => provider,
-        Mode::Demo => demo
-            .as_ref()
-            .map(|d| d.provider())
-            .ok_or_else(|| io::Error::other("demo mode without its demo provider"))?,
-    };
-    let mode = match &demo {
-        Some(_) => "demo mode".to_owned(),
-        None => format!(
-            "issuer {}, client id {}",
-            provider.issuer.as_str(),
-            provider.client_id.as_str()
-        ),
-    };
+    let (provider, demo, mode) = example_support::provider(config.mode, addr, &config.algorithms);
+    let demo = demo.map(|d| Arc::new(demo::Demo(d)));
 
     // The provider's tokens: its issuer, this client, the algorithms it
     // registered; keys by discovery, from a JWKS URL or a file.
@@ -206,14 +189,7 @@ pub async fn serve_router(
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(error) => {
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
+            stream = example_support::accept(&listener) => stream,
             () = &mut shutdown => break,
         };
         let connection = builder

@@ -3,27 +3,17 @@
 //! application.
 
 use std::io;
-use std::net::SocketAddr;
 
-use backchannel_logout::{Algorithm, SESSION_KEY};
+use backchannel_logout::SESSION_KEY;
 use backchannel_logout_rocket::session_cookie;
-use example_support::Provider;
 use example_support::demo::DemoProvider;
 use rocket::http::{ContentType, Status};
 use rocket::{Route, State, get};
 
 /// The demo provider, managed state for its routes.
-pub(crate) struct Demo(DemoProvider);
+pub(crate) struct Demo(pub(crate) DemoProvider);
 
 impl Demo {
-    pub(crate) fn new(addr: SocketAddr, algorithms: &[Algorithm]) -> Self {
-        Demo(DemoProvider::new(addr, algorithms))
-    }
-
-    pub(crate) fn provider(&self) -> Provider {
-        self.0.provider()
-    }
-
     /// The banner, with the demo session's cookie as Rocket would set it:
     /// the adapter's [`session_cookie`], encrypted with Rocket's secret
     /// `key` (by the cookie crate, as Rocket's private cookies are).

@@ -55,14 +55,7 @@ pub(crate) async fn relay_all(
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let client = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((client, _)) => client,
-                Err(error) => {
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
+            client = example_support::accept(&listener) => client,
             () = &mut shutdown => return,
         };
         tokio::spawn(async move {

@@ -20,7 +20,7 @@ use std::time::SystemTime;
 use backchannel_logout::{Receiver, SessionRecord, UnixTime, Validator};
 use backchannel_logout_rocket::{LiveSession, LogoutCheck, logout_routes, record_login};
 pub use example_support::{Config, ConfigError};
-use example_support::{Mode, key_source, stores};
+use example_support::{key_source, stores};
 pub use front::Timeouts;
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
@@ -60,25 +60,8 @@ pub struct App {
 /// provider's keys unreachable at start, say); another error when the demo
 /// session cannot be made.
 pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
-    let demo = match &config.mode {
-        Mode::Demo => Some(demo::Demo::new(addr, &config.algorithms)),
-        Mode::Provider(_) => None,
-    };
-    let provider = match config.mode {
-        Mode::Provider(provider) => provider,
-        Mode::Demo => demo
-            .as_ref()
-            .map(|d| d.provider())
-            .ok_or_else(|| io::Error::other("demo mode without its demo provider"))?,
-    };
-    let mode = match &demo {
-        Some(_) => "demo mode".to_owned(),
-        None => format!(
-            "issuer {}, client id {}",
-            provider.issuer.as_str(),
-            provider.client_id.as_str()
-        ),
-    };
+    let (provider, demo, mode) = example_support::provider(config.mode, addr, &config.algorithms);
+    let demo = demo.map(demo::Demo);
 
     // The provider's tokens: its issuer, this client, the algorithms it
     // registered; keys by discovery, from a JWKS URL or a file.

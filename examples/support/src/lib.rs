@@ -4,7 +4,7 @@
 //! example playing its own provider, with the testkit's keys: [`demo`]),
 //! the key source a configuration names ([`key_source`]), the stores it
 //! names (in memory, or on Redis with `BCL_REDIS_URL`: [`stores`]), the `/whoami`
-//! answer and the start-up chores. Each example's own code is then only
+//! answer and the start-up chores ([`run`], an example's `main`). Each example's own code is then only
 //! the wiring a real application copies.
 //!
 //! ```
@@ -18,6 +18,7 @@
 
 mod config;
 pub mod demo;
+mod run;
 mod stores;
 
 use std::io::{self, IsTerminal};
@@ -28,6 +29,7 @@ use backchannel_logout_jwks::{JwksKeySource, ProviderKeys};
 use serde_json::{Value, json};
 
 pub use config::{Config, ConfigError, DEFAULT_LISTEN, Keys, Mode, Provider};
+pub use run::{Shutdown, accept, run};
 pub use stores::{MarkerStore, ReplayStore, stores};
 
 /// The name of the session cookie, in every example.
@@ -70,6 +72,31 @@ pub async fn key_source(provider: &Provider, validator: &Validator) -> io::Resul
     Ok(ProviderKeys::Fetched(source))
 }
 
+/// The provider the example trusts, demo mode's own (at `http://addr`,
+/// signing with the first of `algorithms`) when `mode` is demo mode, and
+/// the line naming the mode for the start-up log.
+#[must_use]
+pub fn provider(
+    mode: Mode,
+    addr: std::net::SocketAddr,
+    algorithms: &[backchannel_logout::Algorithm],
+) -> (Provider, Option<demo::DemoProvider>, String) {
+    match mode {
+        Mode::Demo => {
+            let demo = demo::DemoProvider::new(addr, algorithms);
+            (demo.provider(), Some(demo), "demo mode".to_owned())
+        }
+        Mode::Provider(provider) => {
+            let mode = format!(
+                "issuer {}, client id {}",
+                provider.issuer.as_str(),
+                provider.client_id.as_str()
+            );
+            (provider, None, mode)
+        }
+    }
+}
+
 /// The `GET /whoami` answer of the examples' contract.
 #[must_use]
 pub fn whoami(session: Option<&SessionRecord>) -> Value {
@@ -85,7 +112,9 @@ pub fn whoami(session: Option<&SessionRecord>) -> Value {
 }
 
 /// Logs to standard error (`RUST_LOG`, default `info`), colours only on a
-/// terminal.
+/// terminal. Rocket's own log records (it logs through `log`, forwarded
+/// here) only from `error`: its launch banner would name its loopback
+/// port behind the example's front, not `BCL_LISTEN`.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,tower_sessions=warn,rocket=error")
