@@ -148,10 +148,7 @@ pub async fn serve(
 ) -> io::Result<()> {
     let addr = listener.local_addr()?;
     let app = app(config, addr).await?;
-    tracing::info!("example-axum listening on http://{addr} ({})", app.mode);
-    if !app.banner.is_empty() {
-        println!("{}", app.banner);
-    }
+    example_support::announce("example-axum", addr, &app.mode, &app.banner);
     serve_router(listener, app.router, Timeouts::default(), shutdown).await
 }
 

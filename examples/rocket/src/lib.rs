@@ -138,10 +138,7 @@ pub async fn serve(
 ) -> io::Result<()> {
     let addr = listener.local_addr()?;
     let app = app(config, addr).await?;
-    tracing::info!("example-rocket listening on http://{addr} ({})", app.mode);
-    if !app.banner.is_empty() {
-        println!("{}", app.banner);
-    }
+    example_support::announce("example-rocket", addr, &app.mode, &app.banner);
     serve_rocket(listener, app.rocket, Timeouts::default(), shutdown).await
 }
 

@@ -29,7 +29,7 @@ use backchannel_logout_jwks::{JwksKeySource, ProviderKeys};
 use serde_json::{Value, json};
 
 pub use config::{Config, ConfigError, DEFAULT_LISTEN, Keys, Mode, Provider};
-pub use run::{Shutdown, accept, run};
+pub use run::{Shutdown, accept, announce, run};
 pub use stores::{MarkerStore, ReplayStore, stores};
 
 /// The name of the session cookie, in every example.

@@ -72,3 +72,12 @@ pub async fn accept(listener: &TcpListener) -> TcpStream {
         }
     }
 }
+
+/// The start-up lines of the contract: one log line naming the address
+/// and the mode, then the demo banner (if any) on standard output.
+pub fn announce(name: &str, addr: std::net::SocketAddr, mode: &str, banner: &str) {
+    tracing::info!("{name} listening on http://{addr} ({mode})");
+    if !banner.is_empty() {
+        println!("{banner}");
+    }
+}
