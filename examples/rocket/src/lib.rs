@@ -48,7 +48,8 @@ pub struct App {
 /// `Rocket.toml` if there is one: limits, say) except where the example
 /// decides: Rocket listens on a loopback port of its choosing behind the
 /// front, which listens on `BCL_LISTEN`; Rocket's own logging is quiet
-/// (the example logs through `tracing`); the example handles Ctrl-C. The
+/// (the example logs through `tracing`); the example handles Ctrl-C, and
+/// Rocket handles no signal. The
 /// secret key that encrypts the session cookies is `ROCKET_SECRET_KEY`
 /// when set; otherwise, and always in demo mode, one generated at start
 /// (sessions then end when the example stops, and instances do not share
@@ -79,7 +80,10 @@ pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
     let receiver = Receiver::new(validator, keys, replay, markers.clone());
 
     let mut figment = rocket_config();
-    let configured_key = figment.find_value("secret_key").is_ok();
+    // Rocket's defaults hold an all-zero key: not a configured one.
+    let configured_key = figment
+        .extract_inner::<rocket::config::SecretKey>("secret_key")
+        .is_ok_and(|key| !key.is_zero());
     let mut banner = String::new();
     if demo.is_some() || !configured_key {
         let key = cookie::Key::generate();
@@ -122,7 +126,10 @@ fn rocket_config() -> Figment {
         .merge(("port", 0))
         .merge(("log_level", "critical"))
         .merge(("cli_colors", false))
+        // The example stops on Ctrl-C, and a signal stops the process:
+        // Rocket's own handlers would stop Rocket behind a running front.
         .merge(("shutdown.ctrlc", false))
+        .merge(("shutdown.signals", Vec::<String>::new()))
 }
 
 /// Serves the application on `listener` until `shutdown` completes: logs
@@ -179,7 +186,11 @@ pub async fn serve_rocket(
             _ => Err(io::Error::other("rocket stopped before it listened")),
         },
     }?;
-    front::relay_all(listener, backend, timeouts, shutdown).await;
+    tokio::select! {
+        () = front::relay_all(listener, backend, timeouts, shutdown) => {}
+        // Rocket stopped on its own (a fairing's request): so does the front.
+        _ = &mut launched => return Ok(()),
+    }
     stop.notify();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), launched).await;
     Ok(())
