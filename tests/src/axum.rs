@@ -1,6 +1,6 @@
 //! Starting `examples/axum` in process.
 
-use crate::{Env, SLOW_CLIENT_TIMEOUT, Server, start_on_thread};
+use crate::{Env, SLOW_CLIENT_TIMEOUT, Server, bind_and_build, start_thread};
 
 /// The example's own server loop, with its timeouts shortened so that the
 /// slow-client case runs quickly.
@@ -16,18 +16,27 @@ const TIMEOUTS: example_axum::Timeouts = example_axum::Timeouts {
 /// The example's configuration error, or a failure to listen.
 pub fn start(env: Env) -> Result<Server, String> {
     let config = example_axum::Config::from_vars(env).map_err(|e| e.to_string())?;
-    start_on_thread(config.listen, |listener, addr, stopped| async move {
-        let app = example_axum::app(config, addr)
-            .await
-            .map_err(|e| e.to_string())?;
-        let serve = example_axum::serve_router(listener, app.router, TIMEOUTS, async {
-            let _ = stopped.await;
+    start_thread(move |ready, stopped| {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                let _ = ready.send(Err(e.to_string()));
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            let listen = config.listen;
+            let build = |addr| async move {
+                let app = example_axum::app(config, addr).await?;
+                Ok((app.router, app.banner))
+            };
+            if let Some((listener, router)) = bind_and_build(listen, &ready, build).await {
+                let _ = example_axum::serve_router(listener, router, TIMEOUTS, stopped).await;
+            }
         });
-        Ok((
-            app.banner,
-            Box::pin(async {
-                let _ = serve.await;
-            }) as _,
-        ))
     })
 }

@@ -23,6 +23,7 @@
 // A test harness: failing loudly, with the example's name, is its job.
 #![allow(clippy::panic, clippy::expect_used)]
 
+pub mod actix;
 pub mod axum;
 mod client;
 pub mod interop;
@@ -30,6 +31,7 @@ mod provider;
 pub mod rocket;
 
 use std::future::Future;
+use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::mpsc;
@@ -68,6 +70,12 @@ pub mod examples {
         start: crate::axum::start,
     };
 
+    /// `examples/actix`.
+    pub const ACTIX: Example = Example {
+        name: "actix",
+        start: crate::actix::start,
+    };
+
     /// `examples/rocket`.
     pub const ROCKET: Example = Example {
         name: "rocket",
@@ -75,7 +83,73 @@ pub mod examples {
     };
 
     /// Every example, for tests that run against each in turn.
-    pub const ALL: &[Example] = &[AXUM, ROCKET];
+    pub const ALL: &[Example] = &[AXUM, ACTIX, ROCKET];
+}
+
+/// What an example's thread reports once it serves: its address and
+/// banner, or why it did not start.
+type Started = Result<(SocketAddr, String), String>;
+
+/// Completes when the [`Server`] is dropped: the example stops serving.
+type Stopped = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Starts an example on a thread of its own, as its `main` would: `run`
+/// builds the framework's runtime there, reports through
+/// [`bind_and_build`], then serves until [`Stopped`] completes. Returns
+/// once the example accepts connections.
+fn start_thread(
+    run: impl FnOnce(mpsc::Sender<Started>, Stopped) + Send + 'static,
+) -> Result<Server, String> {
+    let (ready, started) = mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        run(
+            ready,
+            Box::pin(async {
+                let _ = stopped.await;
+            }),
+        );
+    });
+    let (addr, banner) = started
+        .recv()
+        .map_err(|_| "the example's thread ended before it started".to_owned())??;
+    Ok(Server::new(addr, banner, move || {
+        let _ = stop.send(());
+    }))
+}
+
+/// On the example's thread: listens on `listen`, builds the app for the
+/// bound address (`build` returns it with its banner), and reports to
+/// [`start_thread`]. `None` when it failed, which is reported.
+async fn bind_and_build<A, Fut>(
+    listen: SocketAddr,
+    ready: &mpsc::Sender<Started>,
+    build: impl FnOnce(SocketAddr) -> Fut,
+) -> Option<(tokio::net::TcpListener, A)>
+where
+    Fut: Future<Output = io::Result<(A, String)>>,
+{
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            let _ = ready.send(Err(format!("BCL_LISTEN: {e}")));
+            return None;
+        }
+    };
+    let built = match listener.local_addr() {
+        Ok(addr) => build(addr).await.map(|built| (addr, built)),
+        Err(e) => Err(e),
+    };
+    match built {
+        Ok((addr, (app, banner))) => {
+            let _ = ready.send(Ok((addr, banner)));
+            Some((listener, app))
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e.to_string()));
+            None
+        }
+    }
 }
 
 /// A running example; stopped when dropped.
@@ -129,66 +203,4 @@ impl Drop for Server {
             stop();
         }
     }
-}
-
-/// What an example's `start` hands [`start_on_thread`] once it is built:
-/// its banner, and its server loop.
-pub(crate) type Built = (String, Pin<Box<dyn Future<Output = ()> + Send>>);
-
-/// Runs an example on its own thread and runtime, as its `main` would:
-/// binds `listen`, lets `build` make the example for that listener (with
-/// its address, and the signal that stops it), and returns once it is
-/// built; its server loop then runs until the [`Server`] is dropped.
-pub(crate) fn start_on_thread<B, F>(listen: SocketAddr, build: B) -> Result<Server, String>
-where
-    B: FnOnce(tokio::net::TcpListener, SocketAddr, tokio::sync::oneshot::Receiver<()>) -> F
-        + Send
-        + 'static,
-    F: Future<Output = Result<Built, String>>,
-{
-    let (ready, started) = mpsc::channel();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    std::thread::spawn(move || {
-        let runtime = match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime,
-            Err(e) => {
-                let _ = ready.send(Err(e.to_string()));
-                return;
-            }
-        };
-        runtime.block_on(async move {
-            let listener = match tokio::net::TcpListener::bind(listen).await {
-                Ok(listener) => listener,
-                Err(e) => {
-                    let _ = ready.send(Err(format!("BCL_LISTEN: {e}")));
-                    return;
-                }
-            };
-            let built = match listener.local_addr() {
-                Ok(addr) => build(listener, addr, stopped)
-                    .await
-                    .map(|built| (addr, built)),
-                Err(e) => Err(e.to_string()),
-            };
-            match built {
-                Ok((addr, (banner, serve))) => {
-                    let _ = ready.send(Ok((addr, banner)));
-                    serve.await;
-                }
-                Err(e) => {
-                    let _ = ready.send(Err(e));
-                }
-            }
-        });
-    });
-    let (addr, banner) = started
-        .recv()
-        .map_err(|_| "the example's thread ended before it started".to_owned())??;
-    Ok(Server::new(addr, banner, move || {
-        let _ = stop.send(());
-    }))
 }

@@ -1,12 +1,12 @@
 //! Starting `examples/rocket` in process.
 
-use crate::{Env, SLOW_CLIENT_TIMEOUT, Server, start_on_thread};
+use crate::{Env, SLOW_CLIENT_TIMEOUT, Server, bind_and_build, start_thread};
 
 /// The example's own server loop (its front), with its timeouts shortened
 /// so that the slow-client case runs quickly.
 const TIMEOUTS: example_rocket::Timeouts = example_rocket::Timeouts {
+    header: SLOW_CLIENT_TIMEOUT,
     request: SLOW_CLIENT_TIMEOUT,
-    idle: SLOW_CLIENT_TIMEOUT,
 };
 
 /// Starts `example-rocket` on its own thread and runtime, as its `main`
@@ -14,22 +14,30 @@ const TIMEOUTS: example_rocket::Timeouts = example_rocket::Timeouts {
 ///
 /// # Errors
 ///
-/// The example's configuration error, a failure to listen, or Rocket
-/// refusing to launch.
+/// The example's configuration error, or a failure to listen.
 pub fn start(env: Env) -> Result<Server, String> {
     let config = example_rocket::Config::from_vars(env).map_err(|e| e.to_string())?;
-    start_on_thread(config.listen, |listener, addr, stopped| async move {
-        let app = example_rocket::app(config, addr)
-            .await
-            .map_err(|e| e.to_string())?;
-        let serve = example_rocket::serve_rocket(listener, app.rocket, TIMEOUTS, async {
-            let _ = stopped.await;
+    start_thread(move |ready, stopped| {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                let _ = ready.send(Err(e.to_string()));
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            let listen = config.listen;
+            let build = |addr| async move {
+                let app = example_rocket::app(config, addr).await?;
+                Ok((app.rocket, app.banner))
+            };
+            if let Some((listener, rocket)) = bind_and_build(listen, &ready, build).await {
+                let _ = example_rocket::serve_rocket(listener, rocket, TIMEOUTS, stopped).await;
+            }
         });
-        Ok((
-            app.banner,
-            Box::pin(async {
-                let _ = serve.await;
-            }) as _,
-        ))
     })
 }

@@ -26,6 +26,24 @@
 //! `--redis` runs the example on the Redis stores: a `redis-server` of its
 //! own (appendonly, the testkit's, on a free loopback port), named to the
 //! example with `BCL_REDIS_URL`.
+//!
+//! Any example binary keeps the same contract, so `--server` takes each in
+//! turn. The load every example must hold, on two cores:
+//!
+//! ```text
+//! # 20,000 valid tokens, then the same 20,000 again (every one a replay: 400)
+//! loadgen --server target/release/example-axum --alg ES256 --requests 20000 --replay
+//! # 50,000 junk requests of six kinds, round robin; the RSS columns give the growth
+//! loadgen --server target/release/example-axum --alg ES256 --requests 50000 --junk
+//! # 1,000 connections opened first, then one valid request on each, all at once
+//! loadgen --server target/release/example-axum --alg ES256 --requests 1000 --connections 1000 --burst
+//! ```
+//!
+//! The six kinds of junk: random bytes as a form body, a bad signature, an
+//! unsigned token (`alg` `none`), a body without `logout_token`, a valid
+//! token sent as `text/plain`, and a body one byte over the default limit.
+//! Each must be answered 400; a 5xx or a dropped request shows in the
+//! status and error columns.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -34,6 +52,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use backchannel_logout::Algorithm;
+use backchannel_logout::request::DEFAULT_MAX_BODY;
 use backchannel_logout_benches::fixture::logout_token;
 use backchannel_logout_benches::{CLIENT_ID, ISSUER};
 use backchannel_logout_testkit::redis_server::{Durability, RedisServer};
@@ -50,6 +69,9 @@ struct Args {
     bad_signature: bool,
     unique_sessions: bool,
     redis: bool,
+    replay: bool,
+    junk: bool,
+    burst: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -62,6 +84,9 @@ fn parse_args() -> Result<Args, String> {
         bad_signature: false,
         unique_sessions: false,
         redis: false,
+        replay: false,
+        junk: false,
+        burst: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -75,12 +100,22 @@ fn parse_args() -> Result<Args, String> {
             "--bad-signature" => args.bad_signature = true,
             "--unique-sessions" => args.unique_sessions = true,
             "--redis" => args.redis = true,
+            "--replay" => args.replay = true,
+            "--junk" => args.junk = true,
+            "--burst" => args.burst = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
     // Every body is minted before the clock starts and kept in memory.
     if args.requests == 0 || args.requests > 2_000_000 {
         return Err("--requests must be 1 to 2000000".to_owned());
+    }
+    if args.junk && (args.bad_signature || args.replay) {
+        return Err("--junk is its own kind: no --bad-signature or --replay with it".to_owned());
+    }
+    if args.burst {
+        // One request per connection, all sent at once.
+        args.connections = args.requests;
     }
     Ok(args)
 }
@@ -91,8 +126,10 @@ fn number(s: &str) -> Result<usize, String> {
 
 fn main() -> ExitCode {
     match parse_args().and_then(|args| run(&args)) {
-        Ok(line) => {
-            println!("{line}");
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -112,7 +149,7 @@ impl Drop for Server {
     }
 }
 
-fn run(args: &Args) -> Result<String, String> {
+fn run(args: &Args) -> Result<Vec<String>, String> {
     let key = SigningKey::generate(args.alg, &random_id(32));
     let jwks_path = std::env::temp_dir().join(format!("loadgen-jwks-{}.json", std::process::id()));
     std::fs::write(&jwks_path, SigningKey::jwks(&[&key])).map_err(|e| e.to_string())?;
@@ -138,7 +175,11 @@ fn run(args: &Args) -> Result<String, String> {
         .map_err(|e| format!("starting {}: {e}", args.server))?;
 
     let minting = Instant::now();
-    let bodies = mint(&key, args);
+    let requests: Vec<Vec<u8>> = mint(&key, args)
+        .iter()
+        .enumerate()
+        .map(|(i, body)| request(addr, args, i, body))
+        .collect();
     let mint_secs = minting.elapsed().as_secs_f64();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -146,11 +187,82 @@ fn run(args: &Args) -> Result<String, String> {
         .build()
         .map_err(|e| e.to_string())?;
     let pid = server.0.id();
-    let result = runtime.block_on(load(addr, bodies, args, pid));
+    let requests = Arc::new(requests);
+    let result = runtime.block_on(async {
+        wait_until_listening(addr).await?;
+        let mut lines = vec![load(addr, Arc::clone(&requests), args, pid).await?.line(
+            args,
+            Pass::First,
+            mint_secs,
+        )];
+        if args.replay {
+            let again = load(addr, Arc::clone(&requests), args, pid).await?;
+            lines.push(again.line(args, Pass::Replay, mint_secs));
+        }
+        Ok::<_, String>(lines)
+    });
     drop(server);
     let _ = std::fs::remove_file(&jwks_path);
-    let report = result?;
-    Ok(report.line(args, mint_secs))
+    result
+}
+
+/// The junk kinds, in the order `--junk` sends them round robin.
+const JUNK_KINDS: usize = 6;
+
+/// The whole HTTP/1.1 request for the `i`th body: as minted, or for
+/// `--junk` the `i % 6`th kind of junk made from it.
+fn request(addr: SocketAddr, args: &Args, i: usize, body: &[u8]) -> Vec<u8> {
+    const FORM: &str = "application/x-www-form-urlencoded";
+    let (content_type, body): (&str, Vec<u8>) = if !args.junk {
+        (FORM, body.to_vec())
+    } else {
+        let token = body.strip_prefix(b"logout_token=").unwrap_or(body);
+        match i % JUNK_KINDS {
+            // Random bytes, not even a form.
+            0 => (
+                FORM,
+                random_id(192)
+                    .into_bytes()
+                    .iter()
+                    .map(|b| b ^ 0x80)
+                    .collect(),
+            ),
+            1 => (FORM, flip_signature(body)),
+            2 => {
+                // The claims of a valid token under `{"alg":"none"}`, no signature.
+                let claims = token.split(|&b| b == b'.').nth(1).unwrap_or_default();
+                let mut unsigned = b"logout_token=eyJhbGciOiJub25lIn0.".to_vec();
+                unsigned.extend_from_slice(claims);
+                unsigned.push(b'.');
+                (FORM, unsigned)
+            }
+            3 => (FORM, b"token=".iter().chain(token).copied().collect()),
+            4 => ("text/plain", body.to_vec()),
+            _ => {
+                let mut oversized = body.to_vec();
+                oversized.resize(DEFAULT_MAX_BODY + 1, b'a');
+                (FORM, oversized)
+            }
+        }
+    };
+    let mut request = format!(
+        "POST /backchannel-logout HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&body);
+    request
+}
+
+/// The body with its token's signature's first character changed.
+fn flip_signature(body: &[u8]) -> Vec<u8> {
+    let mut body = body.to_vec();
+    if let Some(dot) = body.iter().rposition(|&b| b == b'.')
+        && let Some(first) = body.get_mut(dot + 1)
+    {
+        *first = if *first == b'A' { b'B' } else { b'A' };
+    }
+    body
 }
 
 /// A port the kernel just gave out and took back.
@@ -177,16 +289,12 @@ fn mint(key: &SigningKey, args: &Args) -> Vec<Vec<u8>> {
         if args.unique_sessions {
             builder = builder.sid(&random_id(32)).sub(&random_id(16));
         }
-        let mut token = builder.sign(key);
-        if bad_signature && let Some(dot) = token.rfind('.') {
-            let flipped = if token.as_bytes().get(dot + 1) == Some(&b'A') {
-                "B"
-            } else {
-                "A"
-            };
-            token.replace_range(dot + 1..dot + 2, flipped);
+        let body = format!("logout_token={}", builder.sign(key)).into_bytes();
+        if bad_signature {
+            flip_signature(&body)
+        } else {
+            body
         }
-        format!("logout_token={token}").into_bytes()
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     std::thread::scope(|scope| {
@@ -214,8 +322,16 @@ struct Report {
     errors: usize,
 }
 
+/// Which pass over the requests a report is of.
+#[derive(Clone, Copy)]
+enum Pass {
+    First,
+    /// `--replay`: the same requests again.
+    Replay,
+}
+
 impl Report {
-    fn line(&self, args: &Args, mint_secs: f64) -> String {
+    fn line(&self, args: &Args, pass: Pass, mint_secs: f64) -> String {
         let mut l = self.latencies.clone();
         l.sort();
         let pct = |p: f64| {
@@ -228,14 +344,20 @@ impl Report {
             .iter()
             .map(|(s, n)| format!("{n}×{s}"))
             .collect();
-        let kind = match (args.bad_signature, args.unique_sessions) {
-            (true, _) => "bad signature",
-            (false, true) => "valid, a session each",
-            (false, false) => "valid",
+        let kind = match (pass, args.junk, args.bad_signature, args.unique_sessions) {
+            (Pass::Replay, ..) => "the same again (replays)",
+            (Pass::First, true, ..) => "junk, six kinds",
+            (Pass::First, false, true, _) => "bad signature",
+            (Pass::First, false, false, true) => "valid, a session each",
+            (Pass::First, false, false, false) => "valid",
         };
         let stores = if args.redis { ", Redis stores" } else { "" };
+        let burst = if args.burst { ", all at once" } else { "" };
+        let server = std::path::Path::new(&args.server)
+            .file_name()
+            .map_or(args.server.clone(), |n| n.to_string_lossy().into_owned());
         format!(
-            "| {} | {kind}{stores} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} | {mint_secs:.1} | {:.1} / {:.1} / {:.1} | {:.0} |",
+            "| {server} | {} | {kind}{stores}{burst} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} | {mint_secs:.1} | {:.1} / {:.1} / {:.1} | {:.0} |",
             args.alg.name(),
             args.connections,
             l.len(),
@@ -286,11 +408,10 @@ fn rss_kib(pid: u32) -> u64 {
 
 async fn load(
     addr: SocketAddr,
-    bodies: Vec<Vec<u8>>,
+    requests: Arc<Vec<Vec<u8>>>,
     args: &Args,
     pid: u32,
 ) -> Result<Report, String> {
-    wait_until_listening(addr).await?;
     let rss_start = rss_kib(pid);
     let cpu_start = cpu_ticks(pid);
     let rss_max = Arc::new(std::sync::atomic::AtomicU64::new(rss_start));
@@ -303,22 +424,40 @@ async fn load(
             }
         })
     };
-    let bodies = Arc::new(bodies);
     let next = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    let start = Instant::now();
+    // `--burst`: every connection is opened first, then all send together.
+    let (opened, go) = (
+        Arc::new(tokio::sync::Barrier::new(args.connections + 1)),
+        args.burst,
+    );
     let mut tasks = Vec::new();
     for _ in 0..args.connections {
-        let (bodies, next) = (Arc::clone(&bodies), Arc::clone(&next));
+        let (requests, next, opened) = (
+            Arc::clone(&requests),
+            Arc::clone(&next),
+            Arc::clone(&opened),
+        );
         tasks.push(tokio::spawn(async move {
-            connection(addr, &bodies, &next, deadline).await
+            let stream = if go {
+                let stream = connect(addr).await;
+                opened.wait().await;
+                stream
+            } else {
+                None
+            };
+            connection(addr, stream, &requests, &next, deadline).await
         }));
     }
+    if go {
+        opened.wait().await;
+    }
+    let start = Instant::now();
     let mut report = Report {
         rss: (rss_start, 0, 0),
         server_cpu: Duration::ZERO,
         elapsed: Duration::ZERO,
-        latencies: Vec::with_capacity(bodies.len()),
+        latencies: Vec::with_capacity(requests.len()),
         statuses: Vec::new(),
         errors: 0,
     };
@@ -343,6 +482,12 @@ async fn load(
     Ok(report)
 }
 
+async fn connect(addr: SocketAddr) -> Option<TcpStream> {
+    let stream = TcpStream::connect(addr).await.ok()?;
+    let _ = stream.set_nodelay(true);
+    Some(stream)
+}
+
 async fn wait_until_listening(addr: SocketAddr) -> Result<(), String> {
     for _ in 0..200 {
         if TcpStream::connect(addr).await.is_ok() {
@@ -353,39 +498,36 @@ async fn wait_until_listening(addr: SocketAddr) -> Result<(), String> {
     Err(format!("the example did not listen on {addr} within 10 s"))
 }
 
-/// One keep-alive connection sending requests until the bodies run out or
-/// the deadline passes; reconnects after an error.
+/// One keep-alive connection sending requests until they run out or the
+/// deadline passes; reconnects after an error or when the server closes.
 async fn connection(
     addr: SocketAddr,
-    bodies: &[Vec<u8>],
+    mut stream: Option<TcpStream>,
+    requests: &[Vec<u8>],
     next: &AtomicUsize,
     deadline: Instant,
 ) -> (Vec<Duration>, Vec<u16>, usize) {
     let (mut latencies, mut statuses, mut errors) = (Vec::new(), Vec::new(), 0);
-    let mut stream: Option<TcpStream> = None;
     let mut buf = vec![0u8; 16 * 1024];
     while Instant::now() < deadline {
-        let Some(body) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) else {
+        let Some(request) = requests.get(next.fetch_add(1, Ordering::Relaxed)) else {
             break;
         };
         if stream.is_none() {
-            match TcpStream::connect(addr).await {
-                Ok(s) => {
-                    let _ = s.set_nodelay(true);
-                    stream = Some(s);
-                }
-                Err(_) => {
-                    errors += 1;
-                    continue;
-                }
-            }
+            stream = connect(addr).await;
         }
-        let Some(s) = stream.as_mut() else { continue };
+        let Some(s) = stream.as_mut() else {
+            errors += 1;
+            continue;
+        };
         let started = Instant::now();
-        match exchange(s, addr, body, &mut buf).await {
-            Ok(status) => {
+        match exchange(s, request, &mut buf).await {
+            Ok((status, keep_alive)) => {
                 latencies.push(started.elapsed());
                 statuses.push(status);
+                if !keep_alive {
+                    stream = None;
+                }
             }
             Err(_) => {
                 errors += 1;
@@ -396,21 +538,14 @@ async fn connection(
     (latencies, statuses, errors)
 }
 
-/// Sends one POST and reads the whole answer; returns its status.
+/// Sends one request and reads the whole answer; returns its status and
+/// whether the server keeps the connection open.
 async fn exchange(
     s: &mut TcpStream,
-    addr: SocketAddr,
-    body: &[u8],
+    request: &[u8],
     buf: &mut [u8],
-) -> std::io::Result<u16> {
-    let head = format!(
-        "POST /backchannel-logout HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    let mut request = Vec::with_capacity(head.len() + body.len());
-    request.extend_from_slice(head.as_bytes());
-    request.extend_from_slice(body);
-    s.write_all(&request).await?;
+) -> std::io::Result<(u16, bool)> {
+    s.write_all(request).await?;
     let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidData, "bad response");
     let mut filled = 0;
     loop {
@@ -437,6 +572,12 @@ async fn exchange(
                     .then(|| value.trim().parse().ok())?
             })
             .ok_or_else(invalid)?;
+        let closes = head.lines().any(|l| {
+            l.split_once(':').is_some_and(|(name, value)| {
+                name.eq_ignore_ascii_case("connection")
+                    && value.trim().eq_ignore_ascii_case("close")
+            })
+        });
         let total = end + 4 + length;
         while filled < total {
             let n = s.read(buf.get_mut(filled..).ok_or_else(invalid)?).await?;
@@ -445,6 +586,6 @@ async fn exchange(
             }
             filled += n;
         }
-        return Ok(status);
+        return Ok((status, !closes));
     }
 }

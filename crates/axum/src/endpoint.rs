@@ -10,6 +10,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
+use backchannel_logout::request::BodyBuffer;
 use backchannel_logout::{SharedReceiver, UnixTime};
 use http_body_util::BodyExt;
 
@@ -64,31 +65,23 @@ pub async fn logout_handler(State(receiver): State<SharedReceiver>, request: Req
         .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let outcome = match read_limited(body, receiver.max_body()).await {
-        Ok(body) => {
-            let now = UnixTime::from_system_time(SystemTime::now());
-            receiver.receive(content_type, &body, now).await
-        }
-        Err(_) => receiver.unreadable_body(),
-    };
+    let body = read_limited(body, BodyBuffer::new(receiver.max_body())).await;
+    let now = UnixTime::from_system_time(SystemTime::now());
+    let outcome = receiver.receive_buffered(content_type, body, now).await;
     to_axum(outcome.response)
 }
 
-/// Reads at most `max + 1` bytes: enough for the core to see that the body
-/// is over the limit, never more.
-async fn read_limited(mut body: Body, max: usize) -> Result<Vec<u8>, axum::Error> {
-    let cap = max.saturating_add(1);
-    let mut bytes = Vec::new();
+/// Reads the body into `buffer` until it is full: at most the limit plus
+/// one byte.
+async fn read_limited(mut body: Body, mut buffer: BodyBuffer) -> Result<BodyBuffer, axum::Error> {
     while let Some(frame) = body.frame().await {
-        if let Ok(data) = frame?.into_data() {
-            let room = cap - bytes.len();
-            bytes.extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
-            if bytes.len() >= cap {
-                break;
-            }
+        if let Ok(data) = frame?.into_data()
+            && buffer.push(&data)
+        {
+            break;
         }
     }
-    Ok(bytes)
+    Ok(buffer)
 }
 
 async fn method_not_allowed() -> Response {
@@ -116,11 +109,13 @@ mod tests {
 
     #[tokio::test]
     async fn reads_at_most_one_byte_over_the_limit() {
-        let body = Body::from(vec![b'a'; 1000]);
-        assert_eq!(read_limited(body, 10).await.unwrap().len(), 11);
-        let body = Body::from(vec![b'a'; 10]);
-        assert_eq!(read_limited(body, 10).await.unwrap().len(), 10);
-        assert!(read_limited(Body::empty(), 10).await.unwrap().is_empty());
+        let read = |body: Body| async {
+            let buffer = read_limited(body, BodyBuffer::new(10)).await.unwrap();
+            buffer.as_bytes().len()
+        };
+        assert_eq!(read(Body::from(vec![b'a'; 1000])).await, 11);
+        assert_eq!(read(Body::from(vec![b'a'; 10])).await, 10);
+        assert_eq!(read(Body::empty()).await, 0);
     }
 
     #[test]

@@ -11,49 +11,15 @@ use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Router, body::to_bytes};
-use backchannel_logout::{
-    Algorithm, BackendError, ClientId, Issuer, KeySet, MemoryLogoutStore, MemoryReplayGuard,
-    Receiver, SessionRecord, SessionStatus, SharedReceiver, StaticKeys, UnixTime, Validator,
-};
+use backchannel_logout::{MemoryLogoutStore, SessionRecord, SharedReceiver, UnixTime};
 use backchannel_logout_axum::{
     LiveSession, LogoutCheckLayer, SESSION_KEY, logout_handler, logout_route, record_login,
 };
-use backchannel_logout_testkit::{SigningKey, TokenBuilder};
+use backchannel_logout_testkit::adapter_fixture::{
+    ISSUER, UnreachableMarkers, login_record, receiver, token,
+};
 use tower::ServiceExt;
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
-
-const ISSUER: &str = "https://op.example";
-const CLIENT: &str = "client";
-
-type TestReceiver = Receiver<StaticKeys, MemoryReplayGuard, Arc<MemoryLogoutStore>>;
-
-fn key() -> &'static SigningKey {
-    SigningKey::shared(Algorithm::ES256)
-}
-
-fn receiver(markers: &Arc<MemoryLogoutStore>) -> TestReceiver {
-    let keys = KeySet::from_jwks(SigningKey::jwks(&[key()]).as_bytes()).unwrap();
-    let validator = Validator::builder(Issuer::new(ISSUER), ClientId::new(CLIENT))
-        .algorithms([Algorithm::ES256])
-        .build()
-        .unwrap();
-    Receiver::new(
-        validator,
-        StaticKeys::new(Issuer::new(ISSUER), keys),
-        MemoryReplayGuard::new(),
-        Arc::clone(markers),
-    )
-}
-
-fn now() -> u64 {
-    UnixTime::from_system_time(SystemTime::now()).as_secs()
-}
-
-fn token(sid: &str) -> String {
-    TokenBuilder::new(ISSUER, CLIENT, now())
-        .sid(sid)
-        .sign(key())
-}
 
 fn logout_request(body: String) -> Request<Body> {
     Request::post("/backchannel-logout")
@@ -79,14 +45,7 @@ async fn whoami(LiveSession(session): LiveSession) -> String {
 }
 
 async fn login(session: Session, sid: String) -> StatusCode {
-    let record = SessionRecord::new(
-        ISSUER,
-        Some(sid),
-        Some("user".into()),
-        UnixTime::from_system_time(SystemTime::now()),
-    )
-    .unwrap();
-    match record_login(&session, record).await {
+    match record_login(&session, login_record(sid)).await {
         Ok(()) => StatusCode::NO_CONTENT,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -271,25 +230,13 @@ async fn live_session_without_the_check_is_500() {
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
 
-struct Unreachable;
-
-impl SessionStatus for Unreachable {
-    async fn is_logged_out(&self, _: &SessionRecord, _: UnixTime) -> Result<bool, BackendError> {
-        Err(BackendError::msg("marker store unreachable"))
-    }
-
-    fn logout_retention(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(3600)
-    }
-}
-
 #[tokio::test]
 async fn failing_marker_store_is_503_not_a_live_session() {
     let store = MemoryStore::default();
     let app: Router = Router::new()
         .route("/whoami", get(whoami))
         .route("/login", post(login))
-        .layer(LogoutCheckLayer::new(Unreachable))
+        .layer(LogoutCheckLayer::new(UnreachableMarkers))
         .layer(SessionManagerLayer::new(store).with_secure(false));
     // Logging in works (no record yet to check); the next request cannot
     // be checked.

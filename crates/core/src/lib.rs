@@ -58,10 +58,11 @@
 //! 1. **The endpoint.** Take a [`SharedReceiver`] (the application builds a
 //!    [`Receiver`] and calls [`Receiver::shared`]; no type parameters to
 //!    name in your framework's state). For `POST`, read the body up to
-//!    [`SharedReceiver::max_body`] plus one byte, call
-//!    [`SharedReceiver::receive`] with the `Content-Type` and the current
-//!    time (or [`SharedReceiver::unreadable_body`] when reading failed),
-//!    and copy [`Outcome::response`] into the framework's response
+//!    [`SharedReceiver::max_body`] plus one byte (into a
+//!    [`request::BodyBuffer`], chunk by chunk, until it is full), call
+//!    [`SharedReceiver::receive_buffered`] with the `Content-Type`, that
+//!    buffer (or the error if reading failed) and the current time, and
+//!    copy [`Outcome::response`] into the framework's response
 //!    unchanged. Any other method gets [`Response::method_not_allowed`].
 //!    The receiver logs the request (with the `tracing` feature).
 //! 2. **The login helper.** Store the application's [`SessionRecord`] in

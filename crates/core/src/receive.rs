@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::claims::LogoutToken;
 use crate::error::Error;
 use crate::jwk::KeySet;
-use crate::request::{DEFAULT_MAX_BODY, RequestError, logout_token_from_form};
+use crate::request::{BodyBuffer, DEFAULT_MAX_BODY, RequestError, logout_token_from_form};
 use crate::response::Response;
 use crate::time::UnixTime;
 use crate::validate::{Issuer, Validator, ValidatorSet, peek_unverified_with_limit};
@@ -646,6 +646,24 @@ impl SharedReceiver {
     #[must_use]
     pub fn unreadable_body(&self) -> Outcome {
         self.0.unreadable_body()
+    }
+
+    /// [`receive`](Self::receive) for a body an adapter read into a
+    /// [`BodyBuffer`] (made with this receiver's
+    /// [`max_body`](Self::max_body)), or the
+    /// [`unreadable_body`](Self::unreadable_body) answer when reading it
+    /// failed (`Err` with the framework's error, which is not logged: the
+    /// client broke the connection, or stalled).
+    pub async fn receive_buffered<E>(
+        &self,
+        content_type: Option<&str>,
+        body: Result<BodyBuffer, E>,
+        now: UnixTime,
+    ) -> Outcome {
+        match body {
+            Ok(body) => self.receive(content_type, body.as_bytes(), now).await,
+            Err(_) => self.unreadable_body(),
+        }
     }
 }
 

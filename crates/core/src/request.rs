@@ -4,6 +4,57 @@
 /// Default limit on the request body, checked before decoding: 64 KiB.
 pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 
+/// A request body as an adapter reads it for the receiver: at most the
+/// limit plus one byte, enough for the core to refuse a larger body with
+/// its own answer (`body_too_large`, not the framework's bare 413) and
+/// never more in memory, however much the client sends.
+///
+/// Feed it the body's chunks as they arrive, stop reading once
+/// [`push`](Self::push) says it is full, and hand
+/// [`as_bytes`](Self::as_bytes) to
+/// [`SharedReceiver::receive`](crate::SharedReceiver::receive).
+///
+/// ```
+/// use backchannel_logout::request::BodyBuffer;
+///
+/// let mut body = BodyBuffer::new(10);
+/// assert!(!body.push(b"logout_"));
+/// assert!(body.push(b"token=abcdef")); // full: stop reading
+/// assert_eq!(body.as_bytes(), b"logout_toke"); // the limit plus one byte
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyBuffer {
+    bytes: Vec<u8>,
+    cap: usize,
+}
+
+impl BodyBuffer {
+    /// A buffer for a receiver whose body limit is `max_body`
+    /// ([`SharedReceiver::max_body`](crate::SharedReceiver::max_body)).
+    #[must_use]
+    pub fn new(max_body: usize) -> Self {
+        BodyBuffer {
+            bytes: Vec::new(),
+            cap: max_body.saturating_add(1),
+        }
+    }
+
+    /// Appends what fits of `chunk`; `true` once the buffer is full (the
+    /// body is over the limit): read no more.
+    pub fn push(&mut self, chunk: &[u8]) -> bool {
+        let room = self.cap.saturating_sub(self.bytes.len());
+        self.bytes
+            .extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
+        self.bytes.len() >= self.cap
+    }
+
+    /// The bytes read so far.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
 /// The request is not a well-formed back-channel logout request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -114,6 +165,23 @@ mod tests {
     use super::*;
 
     const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
+
+    #[test]
+    fn body_buffer_keeps_at_most_one_byte_over_the_limit() {
+        let mut body = BodyBuffer::new(10);
+        assert!(body.push(&[b'a'; 1000]));
+        assert_eq!(body.as_bytes().len(), 11);
+        assert!(body.push(b"more"));
+        assert_eq!(body.as_bytes().len(), 11);
+
+        let mut body = BodyBuffer::new(10);
+        assert!(!body.push(&[b'a'; 4]));
+        assert!(!body.push(&[b'a'; 6]));
+        assert_eq!(body.as_bytes().len(), 10);
+        assert!(!body.push(b""));
+        assert!(BodyBuffer::new(10).as_bytes().is_empty());
+        assert!(BodyBuffer::new(usize::MAX).as_bytes().is_empty());
+    }
 
     #[test]
     fn decodes_percent_and_plus() {

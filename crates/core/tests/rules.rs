@@ -665,6 +665,92 @@ fn rejects_padding_standard_alphabet_and_whitespace() {
 
 use base64ct::Encoding;
 
+/// The URL-safe base64 alphabet, for building non-canonical encodings.
+const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// `segment` with a stray bit set among the unused bits of its last
+/// character: the same bytes under a second encoding.
+fn stray_bit(segment: &str) -> String {
+    assert_ne!(
+        segment.len() % 4,
+        0,
+        "a segment of whole groups has no unused bits"
+    );
+    let (head, last) = segment.split_at(segment.len() - 1);
+    let value = URL_SAFE
+        .iter()
+        .position(|&c| c == last.as_bytes()[0])
+        .unwrap();
+    // The lowest bit of the last character is unused whether the group
+    // holds one byte (4 bits unused) or two (2 bits unused).
+    format!("{head}{}", char::from(URL_SAFE[value ^ 1]))
+}
+
+#[test]
+fn a_second_encoding_of_the_same_signature_is_refused() {
+    // A signature whose last character differs only in unused bits decodes
+    // to the same bytes: accepting it would give the token a second form
+    // (a second `jti` spelling for replay caches keyed on the token bytes).
+    // RSA-2048 (256 bytes), P-256 (64) and HMAC-SHA256 (32) signatures all
+    // end in a partial group.
+    for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::HS256] {
+        let key = SigningKey::shared(alg);
+        let t = token().sign(key);
+        let signature = t.rsplit('.').next().unwrap();
+        let bad = with_segment(&t, 2, &stray_bit(signature));
+        let keys = match key.hmac_secret() {
+            Some(secret) => {
+                let mut keys = KeySet::new();
+                keys.add_hmac_secret(Some(key.kid()), secret).unwrap();
+                keys
+            }
+            None => keys_for(&[key]),
+        };
+        let validator = validator_with(&[alg]);
+        validator.validate(t.as_bytes(), &keys, now()).unwrap();
+        assert_eq!(
+            validator
+                .validate(bad.as_bytes(), &keys, now())
+                .unwrap_err(),
+            Error::Base64 {
+                part: Part::Signature
+            },
+            "{alg:?}"
+        );
+    }
+}
+
+#[test]
+fn stray_bits_and_impossible_lengths_in_header_or_claims_are_refused() {
+    // Signed as they are (a provider with a broken encoder), so only the
+    // decoding can refuse them. The claims get trailing spaces inside the
+    // JSON until their encoding ends in a partial group.
+    let header = b64(json!({"alg":"RS256","kid":rsa().kid()})
+        .to_string()
+        .as_bytes());
+    let mut claims = json!(token().claims()).to_string();
+    while b64(claims.as_bytes()).len().is_multiple_of(4) {
+        claims.push(' ');
+    }
+    let claims = b64(claims.as_bytes());
+    let signed = |header: &str, claims: &str| {
+        let input = format!("{header}.{claims}");
+        format!("{input}.{}", b64(&rsa().sign_raw(input.as_bytes())))
+    };
+    check(&signed(&header, &claims)).unwrap();
+    assert_eq!(
+        check(&signed(&header, &stray_bit(&claims))).unwrap_err(),
+        Error::Base64 { part: Part::Claims }
+    );
+    // One character past whole groups encodes no byte at all.
+    let dangling = format!("{header}{}", &"AAAA"[..(5 - header.len() % 4) % 4]);
+    assert_eq!(dangling.len() % 4, 1);
+    assert_eq!(
+        check(&signed(&dangling, &claims)).unwrap_err(),
+        Error::Base64 { part: Part::Header }
+    );
+}
+
 #[test]
 fn rejects_segments_that_are_not_json_objects() {
     let claims = json!(token().claims()).to_string();

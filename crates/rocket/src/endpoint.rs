@@ -6,6 +6,7 @@
 use std::io::Cursor;
 use std::time::SystemTime;
 
+use backchannel_logout::request::BodyBuffer;
 use backchannel_logout::{SharedReceiver, UnixTime};
 use rocket::data::{self, ByteUnit, Data, FromData};
 use rocket::http::{Header, Method, Status};
@@ -69,22 +70,17 @@ pub fn logout_routes() -> Vec<Route> {
 /// [`backchannel_logout::log`]).
 #[post("/", data = "<body>")]
 pub async fn logout_handler(receiver: &State<SharedReceiver>, body: LogoutBody) -> CoreResponse {
-    let outcome = match &body.body {
-        Some(bytes) => {
-            let now = UnixTime::from_system_time(SystemTime::now());
-            receiver
-                .receive(body.content_type.as_deref(), bytes, now)
-                .await
-        }
-        None => receiver.unreadable_body(),
-    };
+    let now = UnixTime::from_system_time(SystemTime::now());
+    let outcome = receiver
+        .receive_buffered(body.content_type.as_deref(), body.body, now)
+        .await;
     CoreResponse(outcome.response)
 }
 
 /// The logout request as the receiver needs it: its `Content-Type` and its
 /// body, read by this data guard up to the managed receiver's
-/// [`max_body`](SharedReceiver::max_body) plus one byte, through Rocket's
-/// own limited reader ([`Data::open`]).
+/// [`max_body`](SharedReceiver::max_body) plus one byte (a
+/// [`BodyBuffer`]), through Rocket's own limited reader ([`Data::open`]).
 ///
 /// The limit is the receiver's (set it with `Receiver::with_max_body`), not
 /// one of Rocket's `limits`: a larger body is then refused by the core,
@@ -93,8 +89,8 @@ pub async fn logout_handler(receiver: &State<SharedReceiver>, body: LogoutBody) 
 #[derive(Debug)]
 pub struct LogoutBody {
     content_type: Option<String>,
-    /// `None` when the body could not be read (the connection broke).
-    body: Option<Vec<u8>>,
+    /// An error when the body could not be read (the connection broke).
+    body: Result<BodyBuffer, std::io::Error>,
 }
 
 #[rocket::async_trait]
@@ -105,13 +101,15 @@ impl<'r> FromData<'r> for LogoutBody {
         let Some(receiver) = request.rocket().state::<SharedReceiver>() else {
             return data::Outcome::Error((Status::InternalServerError, MissingReceiver));
         };
+        // Rocket's reader stops one byte past the limit, as the buffer does.
         let limit = ByteUnit::from(receiver.max_body()) + ByteUnit::from(1u8);
         let content_type = request.headers().get_one("content-type").map(str::to_owned);
-        let body = data.open(limit).into_bytes().await.ok();
-        data::Outcome::Success(LogoutBody {
-            content_type,
-            body: body.map(|capped| capped.into_inner()),
-        })
+        let body = data.open(limit).into_bytes().await.map(|capped| {
+            let mut buffer = BodyBuffer::new(receiver.max_body());
+            buffer.push(&capped);
+            buffer
+        });
+        data::Outcome::Success(LogoutBody { content_type, body })
     }
 }
 

@@ -4,20 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use backchannel_logout::{
-    Algorithm, BackendError, ClientId, Issuer, KeySet, MemoryLogoutStore, MemoryReplayGuard,
-    Receiver, SESSION_KEY, SessionRecord, SessionStatus, SharedReceiver, StaticKeys, UnixTime,
-    Validator,
-};
+use backchannel_logout::{MemoryLogoutStore, SESSION_KEY, SessionStatus};
 use backchannel_logout_rocket::{LiveSession, LogoutCheck, logout_routes, record_login};
-use backchannel_logout_testkit::{SigningKey, TokenBuilder};
+use backchannel_logout_testkit::adapter_fixture::{
+    UnreachableMarkers, login_record, receiver, token,
+};
 use rocket::http::{ContentType, CookieJar, SameSite, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::{Build, Rocket, get, post, routes};
-
-const ISSUER: &str = "https://op.example";
 
 #[get("/whoami")]
 fn whoami(session: LiveSession) -> String {
@@ -27,44 +22,25 @@ fn whoami(session: LiveSession) -> String {
         .unwrap_or_else(|| "anonymous".to_owned())
 }
 
-#[post("/login/<sub>/<sid>")]
-fn login(cookies: &CookieJar<'_>, sub: &str, sid: &str) {
-    let now = UnixTime::from_system_time(SystemTime::now());
-    let record = SessionRecord::new(ISSUER, Some(sid.to_owned()), Some(sub.to_owned()), now);
-    record_login(cookies, record.unwrap()).unwrap();
+#[post("/login/<sid>")]
+fn login(cookies: &CookieJar<'_>, sid: &str) {
+    record_login(cookies, login_record(sid.to_owned())).unwrap();
 }
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// A receiver for `key`, writing its markers to `markers`.
-fn receiver(key: &SigningKey, markers: Arc<MemoryLogoutStore>) -> SharedReceiver {
-    let keys = KeySet::from_jwks(SigningKey::jwks(&[key]).as_bytes()).unwrap();
-    let validator = Validator::builder(Issuer::new(ISSUER), ClientId::new("client"))
-        .algorithms([Algorithm::ES256])
-        .build()
-        .unwrap();
-    Receiver::new(
-        validator,
-        StaticKeys::new(Issuer::new(ISSUER), keys),
-        MemoryReplayGuard::new(),
-        markers,
-    )
-    .shared()
-}
-
-/// The whole application, with `status` for the session check.
-fn app(key: &SigningKey, status: impl SessionStatus + 'static) -> Rocket<Build> {
-    let markers = Arc::new(MemoryLogoutStore::new());
+/// The whole application: the receiver ends sessions in `markers`, the
+/// session check asks `status`.
+fn app(markers: &Arc<MemoryLogoutStore>, status: impl SessionStatus + 'static) -> Rocket<Build> {
     rocket::build()
         .mount("/", routes![whoami, login])
         .attach(LogoutCheck::new(status))
-        .manage(receiver(key, markers))
+        .manage(receiver(markers).shared())
         .mount("/backchannel-logout", logout_routes())
+}
+
+/// The application whose check reads the markers its receiver writes.
+fn shared_markers_app() -> Rocket<Build> {
+    let markers = Arc::new(MemoryLogoutStore::new());
+    app(&markers, Arc::clone(&markers))
 }
 
 async fn json(response: LocalResponse<'_>) -> serde_json::Value {
@@ -73,10 +49,7 @@ async fn json(response: LocalResponse<'_>) -> serde_json::Value {
 
 #[tokio::test]
 async fn body_over_the_limit_gets_the_core_400_json_not_413() {
-    let key = SigningKey::generate(Algorithm::ES256, "k1");
-    let client = Client::untracked(app(&key, MemoryLogoutStore::new()))
-        .await
-        .unwrap();
+    let client = Client::untracked(shared_markers_app()).await.unwrap();
     let body = format!("logout_token={}", "a".repeat(200 * 1024));
     let response = client
         .post("/backchannel-logout")
@@ -101,10 +74,7 @@ async fn body_over_the_limit_gets_the_core_400_json_not_413() {
 
 #[tokio::test]
 async fn other_methods_get_the_core_405() {
-    let key = SigningKey::generate(Algorithm::ES256, "k1");
-    let client = Client::untracked(app(&key, MemoryLogoutStore::new()))
-        .await
-        .unwrap();
+    let client = Client::untracked(shared_markers_app()).await.unwrap();
     for response in [
         client.get("/backchannel-logout").dispatch().await,
         client.put("/backchannel-logout").dispatch().await,
@@ -122,10 +92,9 @@ async fn other_methods_get_the_core_405() {
 /// Rocket refuses to launch `rocket`: a guard's sentinel found its state
 /// missing.
 async fn assert_launch_refused(rocket: Rocket<Build>) {
-    let error = Client::untracked(rocket)
-        .await
-        .err()
-        .expect("launch refused");
+    let Err(error) = Client::untracked(rocket).await else {
+        panic!("launched");
+    };
     assert!(
         matches!(error.kind(), rocket::error::ErrorKind::SentinelAborts(_)),
         "{error}"
@@ -144,36 +113,24 @@ async fn without_the_check_fairing_rocket_does_not_launch() {
 
 #[tokio::test]
 async fn login_cookie_is_private_lax_and_http_only() {
-    let key = SigningKey::generate(Algorithm::ES256, "k1");
-    let client = Client::tracked(app(&key, MemoryLogoutStore::new()))
-        .await
-        .unwrap();
-    let response = client.post("/login/alice/s-1").dispatch().await;
+    let client = Client::tracked(shared_markers_app()).await.unwrap();
+    let response = client.post("/login/s-1").dispatch().await;
     let cookie = response.cookies().get(SESSION_KEY).unwrap().clone();
     assert_eq!(cookie.same_site(), Some(SameSite::Lax));
     assert_eq!(cookie.http_only(), Some(true));
     assert_eq!(cookie.path(), Some("/"));
-    assert!(!cookie.value().contains("alice"), "encrypted: {cookie}");
+    assert!(!cookie.value().contains("s-1"), "encrypted: {cookie}");
     assert!(response.cookies().get_private(SESSION_KEY).is_some());
 }
 
 #[tokio::test]
 async fn logged_out_session_becomes_anonymous_and_its_cookie_is_removed() {
-    let key = SigningKey::generate(Algorithm::ES256, "k1");
-    let markers = Arc::new(MemoryLogoutStore::new());
-    let rocket = rocket::build()
-        .mount("/", routes![whoami, login])
-        .attach(LogoutCheck::new(Arc::clone(&markers)))
-        .manage(receiver(&key, markers))
-        .mount("/backchannel-logout", logout_routes());
-    let client = Client::tracked(rocket).await.unwrap();
-    client.post("/login/alice/s-1").dispatch().await;
+    let client = Client::tracked(shared_markers_app()).await.unwrap();
+    client.post("/login/s-1").dispatch().await;
     let live = client.get("/whoami").dispatch().await;
-    assert_eq!(live.into_string().await.unwrap(), "alice");
+    assert_eq!(live.into_string().await.unwrap(), "user");
 
-    let token = TokenBuilder::new(ISSUER, "client", now())
-        .sid("s-1")
-        .sign(&key);
+    let token = token("s-1");
     let response = client
         .post("/backchannel-logout")
         .header(ContentType::Form)
@@ -188,24 +145,13 @@ async fn logged_out_session_becomes_anonymous_and_its_cookie_is_removed() {
     assert_eq!(ended.into_string().await.unwrap(), "anonymous");
 }
 
-/// A marker store that cannot be reached.
-struct Down;
-
-impl SessionStatus for Down {
-    async fn is_logged_out(&self, _: &SessionRecord, _: UnixTime) -> Result<bool, BackendError> {
-        Err(BackendError::msg("connection refused"))
-    }
-
-    fn logout_retention(&self) -> Duration {
-        Duration::from_secs(3600)
-    }
-}
-
 #[tokio::test]
 async fn unavailable_marker_store_answers_the_core_503_not_the_catcher() {
-    let key = SigningKey::generate(Algorithm::ES256, "k1");
-    let client = Client::tracked(app(&key, Down)).await.unwrap();
-    client.post("/login/alice/s-1").dispatch().await;
+    let markers = Arc::new(MemoryLogoutStore::new());
+    let client = Client::tracked(app(&markers, UnreachableMarkers))
+        .await
+        .unwrap();
+    client.post("/login/s-1").dispatch().await;
     let response = client.get("/whoami").dispatch().await;
     assert_eq!(response.status(), Status::ServiceUnavailable);
     assert_eq!(response.headers().get_one("retry-after"), Some("5"));
@@ -216,7 +162,9 @@ async fn unavailable_marker_store_answers_the_core_503_not_the_catcher() {
     assert_eq!(response.content_type(), None, "not Rocket's HTML catcher");
     assert!(response.into_string().await.unwrap_or_default().is_empty());
     // Without a session there is nothing to ask the store.
-    let anonymous = Client::untracked(app(&key, Down)).await.unwrap();
+    let anonymous = Client::untracked(app(&markers, UnreachableMarkers))
+        .await
+        .unwrap();
     let response = anonymous.get("/whoami").dispatch().await;
     assert_eq!(response.into_string().await.unwrap(), "anonymous");
 }

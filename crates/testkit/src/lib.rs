@@ -23,6 +23,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod adapter_fixture;
+pub mod example_binary;
 mod key_file;
 pub mod redis_server;
 pub mod store_conformance;

@@ -3,10 +3,12 @@
 //! (`examples/README.md`): the same environment, demo mode and routes as the
 //! other frameworks' examples, so that one test suite drives them all.
 //!
-//! [`app`] is the wiring a real application copies: validator, key
-//! source, receiver, session layer, check layer, routes. Demo mode (the
-//! example playing its own provider) lives apart, in `demo.rs` and the
-//! `example-support` crate; a real application needs neither.
+//! [`app`] is the Axum wiring a real application copies: session layer,
+//! check layer, routes. The validator, key source, receiver and stores are
+//! the same in every framework's example: `example_support::setup` builds
+//! them (and the adapter's crate docs show them in production). Demo mode
+//! (the example playing its own provider) lives apart, in `demo.rs` and
+//! the `example-support` crate; a real application needs neither.
 #![forbid(unsafe_code)]
 
 mod demo;
@@ -20,13 +22,13 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use backchannel_logout::{Receiver, SessionRecord, UnixTime, Validator};
+use backchannel_logout::{SessionRecord, UnixTime};
 use backchannel_logout_axum::tower_sessions::cookie::SameSite;
 use backchannel_logout_axum::tower_sessions::cookie::time::Duration;
 use backchannel_logout_axum::tower_sessions::{Expiry, MemoryStore, Session, SessionManagerLayer};
 use backchannel_logout_axum::{LiveSession, LogoutCheckLayer, logout_route, record_login};
-pub use example_support::{Config, ConfigError};
-use example_support::{SESSION_COOKIE, key_source, stores};
+pub use example_support::{Config, ConfigError, Timeouts};
+use example_support::{SESSION_COOKIE, Setup, setup};
 use serde::Deserialize;
 
 /// The application, ready to serve.
@@ -50,24 +52,16 @@ pub struct App {
 /// provider's keys unreachable at start, say); another error when the demo
 /// session cannot be stored.
 pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
-    let (provider, demo, mode) = example_support::provider(config.mode, addr, &config.algorithms);
+    // The provider, the receiver and the marker store: the same in every
+    // example (`example_support::setup` says how they are built).
+    let Setup {
+        demo,
+        provider,
+        mode,
+        receiver,
+        markers,
+    } = setup(config, addr).await?;
     let demo = demo.map(|d| Arc::new(demo::Demo(d)));
-
-    // The provider's tokens: its issuer, this client, the algorithms it
-    // registered; keys by discovery, from a JWKS URL or a file.
-    let validator = Validator::builder(provider.issuer.clone(), provider.client_id.clone())
-        .algorithms(config.algorithms.iter().copied())
-        .build()
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let keys = key_source(&provider, &validator).await?;
-
-    // The replay guard, and one marker store: the receiver writes a logout
-    // to it, the check layer reads it on every request. Its TTL (24 h) is
-    // the longest a login lasts. In memory for one instance; on Redis
-    // (`BCL_REDIS_URL`) shared by every instance, with
-    // `backchannel_logout_redis::RedisConfig::connect`.
-    let (replay, markers) = stores(config.redis.as_ref()).await?;
-    let receiver = Receiver::new(validator, keys, replay, markers.clone());
 
     let sessions = MemoryStore::default();
     let session_layer = SessionManagerLayer::new(sessions.clone())
@@ -100,39 +94,12 @@ pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
         .layer(session_layer)
         // After the layers: the provider's call carries no cookie and no
         // CSRF token, and must not be checked as a browser session.
-        .route("/backchannel-logout", logout_route(receiver.shared()));
+        .route("/backchannel-logout", logout_route(receiver));
     Ok(App {
         router,
         mode,
         banner,
     })
-}
-
-/// How long a client may take to send a request, so that a slow or stalled
-/// client (headers or body trickled byte by byte) cannot hold a
-/// connection, and a task, forever. `axum::serve` sets no such limit:
-/// [`serve_router`] does, with hyper's own settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// From the connection's first byte (or the previous request) to the
-    /// end of the request's headers; then the connection is closed.
-    pub header: std::time::Duration,
-    /// For the whole request once its headers are in: reading the body
-    /// and answering. A client still sending its body then gets 408 and the
-    /// connection is closed.
-    pub request: std::time::Duration,
-}
-
-impl Default for Timeouts {
-    /// 10 s for the headers, 30 s for the rest: a provider sends a few
-    /// kilobytes at once, and the answer waits at most for a key fetch
-    /// (whose own timeout is shorter).
-    fn default() -> Self {
-        Timeouts {
-            header: std::time::Duration::from_secs(10),
-            request: std::time::Duration::from_secs(30),
-        }
-    }
 }
 
 /// Serves the application on `listener` until `shutdown` completes: logs
@@ -154,7 +121,8 @@ pub async fn serve(
 
 /// Serves `router` on `listener` with [`Timeouts`], HTTP/1.1 and HTTP/2,
 /// until `shutdown` completes; then lets the requests in flight finish (at
-/// most 5 s).
+/// most 5 s). `axum::serve` sets no timeout: this uses hyper's own header
+/// timeout and a whole-request timeout layer.
 ///
 /// # Errors
 ///
@@ -186,7 +154,14 @@ pub async fn serve_router(
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let stream = tokio::select! {
-            stream = example_support::accept(&listener) => stream,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
             () = &mut shutdown => break,
         };
         let connection = builder

@@ -3,7 +3,10 @@
 
 use std::process::ExitCode;
 
+use example_axum::serve;
+use example_support::run;
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    example_support::run("example-axum", example_axum::serve).await
+    run("example-axum", serve).await
 }

@@ -5,8 +5,11 @@
 //! small front, the part a reverse proxy plays in production (nginx's
 //! `client_header_timeout` and `client_body_timeout`): it accepts on
 //! `BCL_LISTEN` and relays each connection, bytes unchanged, to Rocket on a
-//! loopback port, and closes a connection whose request goes unanswered, or
-//! that idles, for too long.
+//! loopback port. Not parsing HTTP, it applies the examples' [`Timeouts`]
+//! this way: a connection with no request in flight (new, or idle between
+//! requests) is closed after `header`; a request, from its first byte to
+//! the first byte of its answer (headers, body and handling), may take
+//! `request`, then the connection is closed.
 
 use std::io;
 use std::net::SocketAddr;
@@ -16,33 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use example_support::Timeouts;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
-
-/// How long a client may take, so that a slow or stalled client (headers or
-/// body trickled byte by byte) cannot hold a connection forever.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// From a request's first byte until the first byte of its answer:
-    /// reading the headers and the body, and answering. Then the
-    /// connection is closed.
-    pub request: Duration,
-    /// How long a connection with no request in flight stays open.
-    pub idle: Duration,
-}
-
-impl Default for Timeouts {
-    /// 30 s for a request (a provider sends a few kilobytes at once, and
-    /// the answer waits at most for a key fetch, whose own timeout is
-    /// shorter); 5 s idle, Rocket's own `keep_alive` default.
-    fn default() -> Self {
-        Timeouts {
-            request: Duration::from_secs(30),
-            idle: Duration::from_secs(5),
-        }
-    }
-}
 
 /// Accepts on `listener` and relays every connection to `backend` under
 /// `timeouts`, until `shutdown` completes.
@@ -55,7 +35,14 @@ pub(crate) async fn relay_all(
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let client = tokio::select! {
-            client = example_support::accept(&listener) => client,
+            accepted = listener.accept() => match accepted {
+                Ok((client, _)) => client,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
             () = &mut shutdown => return,
         };
         tokio::spawn(async move {
@@ -128,12 +115,13 @@ impl Clock {
         self.waiting_since.store(0, Ordering::Relaxed);
     }
 
-    /// Completes once a request has waited longer than `timeouts.request`,
-    /// or the connection idled longer than `timeouts.idle`.
+    /// Completes once a request has waited longer than `timeouts.request`
+    /// for its answer, or the connection has had none in flight for
+    /// `timeouts.header`.
     async fn expired(&self, timeouts: Timeouts) {
         loop {
             let deadline = match self.waiting_since.load(Ordering::Relaxed) {
-                0 => self.instant(self.last.load(Ordering::Relaxed)) + timeouts.idle,
+                0 => self.instant(self.last.load(Ordering::Relaxed)) + timeouts.header,
                 since => self.instant(since) + timeouts.request,
             };
             if Instant::now() >= deadline {

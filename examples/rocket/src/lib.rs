@@ -17,11 +17,10 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::SystemTime;
 
-use backchannel_logout::{Receiver, SessionRecord, UnixTime, Validator};
+use backchannel_logout::{SessionRecord, UnixTime};
 use backchannel_logout_rocket::{LiveSession, LogoutCheck, logout_routes, record_login};
-pub use example_support::{Config, ConfigError};
-use example_support::{key_source, stores};
-pub use front::Timeouts;
+pub use example_support::{Config, ConfigError, Timeouts};
+use example_support::{Setup, setup};
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::form::{Form, FromForm};
@@ -61,23 +60,16 @@ pub struct App {
 /// provider's keys unreachable at start, say); another error when the demo
 /// session cannot be made.
 pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
-    let (provider, demo, mode) = example_support::provider(config.mode, addr, &config.algorithms);
+    // The provider, the receiver and the marker store: the same in every
+    // example (`example_support::setup` says how they are built).
+    let Setup {
+        demo,
+        provider,
+        mode,
+        receiver,
+        markers,
+    } = setup(config, addr).await?;
     let demo = demo.map(demo::Demo);
-
-    // The provider's tokens: its issuer, this client, the algorithms it
-    // registered; keys by discovery, from a JWKS URL or a file.
-    let validator = Validator::builder(provider.issuer.clone(), provider.client_id.clone())
-        .algorithms(config.algorithms.iter().copied())
-        .build()
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let keys = key_source(&provider, &validator).await?;
-
-    // The replay guard, and one marker store: the receiver writes a logout
-    // to it, the session check reads it on every request. Its TTL (24 h)
-    // is the longest a login lasts. In memory for one instance; on Redis
-    // (`BCL_REDIS_URL`) shared by every instance.
-    let (replay, markers) = stores(config.redis.as_ref()).await?;
-    let receiver = Receiver::new(validator, keys, replay, markers.clone());
 
     let mut figment = rocket_config();
     // Rocket's defaults hold an all-zero key: not a configured one.
@@ -104,7 +96,7 @@ pub async fn app(config: Config, addr: SocketAddr) -> io::Result<App> {
         .attach(LogoutCheck::new(markers))
         // No CSRF or authentication guard on it: the provider's call
         // carries no cookie and no CSRF token.
-        .manage(receiver.shared())
+        .manage(receiver)
         .mount("/backchannel-logout", logout_routes());
     if provider.demo_login {
         rocket = rocket.mount("/", rocket::routes![login]);

@@ -3,7 +3,10 @@
 
 use std::process::ExitCode;
 
+use example_rocket::serve;
+use example_support::run;
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    example_support::run("example-rocket", example_rocket::serve).await
+    run("example-rocket", serve).await
 }
