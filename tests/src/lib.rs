@@ -118,6 +118,23 @@ fn start_thread(
     }))
 }
 
+/// On the example's thread: the two-worker Tokio runtime the Tokio-based
+/// examples run on, as their `main` would; `None` when it failed, which is
+/// reported to [`start_thread`].
+fn tokio_runtime(ready: &mpsc::Sender<Started>) -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(e) => {
+            let _ = ready.send(Err(e.to_string()));
+            None
+        }
+    }
+}
+
 /// On the example's thread: listens on `listen`, builds the app for the
 /// bound address (`build` returns it with its banner), and reports to
 /// [`start_thread`]. `None` when it failed, which is reported.
