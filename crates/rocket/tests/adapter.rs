@@ -168,3 +168,29 @@ async fn unavailable_marker_store_answers_the_core_503_not_the_catcher() {
     let response = anonymous.get("/whoami").dispatch().await;
     assert_eq!(response.into_string().await.unwrap(), "anonymous");
 }
+
+#[tokio::test]
+async fn a_logged_out_session_stays_anonymous_after_its_marker_expires() {
+    // The session is the cookie: the browser may send it again after its
+    // logout marker is gone.
+    let markers = Arc::new(MemoryLogoutStore::with_limits(
+        1000,
+        std::time::Duration::from_secs(2),
+    ));
+    let client = Client::untracked(app(&markers, Arc::clone(&markers)))
+        .await
+        .unwrap();
+    let login = client.post("/login/s-1").dispatch().await;
+    let cookie = login.cookies().get(SESSION_KEY).unwrap().clone();
+    let whoami = || client.get("/whoami").cookie(cookie.clone()).dispatch();
+    assert_eq!(whoami().await.into_string().await.unwrap(), "user");
+    let response = client
+        .post("/backchannel-logout")
+        .header(ContentType::Form)
+        .body(format!("logout_token={}", token("s-1")))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(whoami().await.into_string().await.unwrap(), "anonymous");
+}
