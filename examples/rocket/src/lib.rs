@@ -48,11 +48,10 @@ pub struct App {
 /// decides: Rocket listens on a loopback port of its choosing behind the
 /// front, which listens on `BCL_LISTEN`; Rocket's own logging is quiet
 /// (the example logs through `tracing`); the example handles Ctrl-C, and
-/// Rocket handles no signal. The
-/// secret key that encrypts the session cookies is `ROCKET_SECRET_KEY`
-/// when set; otherwise, and always in demo mode, one generated at start
-/// (sessions then end when the example stops, and instances do not share
-/// them).
+/// Rocket handles no signal. The secret key that encrypts the session
+/// cookies is `ROCKET_SECRET_KEY` when set; otherwise, and always in demo
+/// mode, one generated at start (sessions then end when the example stops,
+/// and instances do not share them). The key is never logged.
 ///
 /// # Errors
 ///
