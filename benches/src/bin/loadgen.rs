@@ -1,5 +1,6 @@
-//! Load on the Axum example's `/backchannel-logout`, on loopback: requests
-//! per second and latency percentiles, for valid tokens (each a fresh one,
+//! Load on an example relying party's `/backchannel-logout` (any of them:
+//! they keep one contract), on loopback: requests per second and latency
+//! percentiles, for valid tokens (each a fresh one,
 //! minted before the clock starts) or for tokens with a bad signature.
 //!
 //! ```text
