@@ -1,6 +1,6 @@
 //! Starting `examples/axum` in process.
 
-use crate::{Env, SLOW_CLIENT_TIMEOUT, Server, bind_and_build, start_thread};
+use crate::{Env, SLOW_CLIENT_TIMEOUT, Server, bind_and_build, start_thread, tokio_runtime};
 
 /// The example's own server loop, with its timeouts shortened so that the
 /// slow-client case runs quickly.
@@ -17,16 +17,8 @@ const TIMEOUTS: example_axum::Timeouts = example_axum::Timeouts {
 pub fn start(env: Env) -> Result<Server, String> {
     let config = example_axum::Config::from_vars(env).map_err(|e| e.to_string())?;
     start_thread(move |ready, stopped| {
-        let runtime = match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime,
-            Err(e) => {
-                let _ = ready.send(Err(e.to_string()));
-                return;
-            }
+        let Some(runtime) = tokio_runtime(&ready) else {
+            return;
         };
         runtime.block_on(async move {
             let listen = config.listen;

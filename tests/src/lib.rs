@@ -28,6 +28,7 @@ pub mod axum;
 mod client;
 pub mod interop;
 mod provider;
+pub mod rocket;
 
 use std::future::Future;
 use std::io;
@@ -75,8 +76,14 @@ pub mod examples {
         start: crate::actix::start,
     };
 
+    /// `examples/rocket`.
+    pub const ROCKET: Example = Example {
+        name: "rocket",
+        start: crate::rocket::start,
+    };
+
     /// Every example, for tests that run against each in turn.
-    pub const ALL: &[Example] = &[AXUM, ACTIX];
+    pub const ALL: &[Example] = &[AXUM, ACTIX, ROCKET];
 }
 
 /// What an example's thread reports once it serves: its address and
@@ -109,6 +116,23 @@ fn start_thread(
     Ok(Server::new(addr, banner, move || {
         let _ = stop.send(());
     }))
+}
+
+/// On the example's thread: the two-worker Tokio runtime the Tokio-based
+/// examples run on, as their `main` would; `None` when it failed, which is
+/// reported to [`start_thread`].
+fn tokio_runtime(ready: &mpsc::Sender<Started>) -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(e) => {
+            let _ = ready.send(Err(e.to_string()));
+            None
+        }
+    }
 }
 
 /// On the example's thread: listens on `listen`, builds the app for the

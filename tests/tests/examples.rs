@@ -66,6 +66,7 @@ macro_rules! example_suite {
 
 example_suite!(axum, backchannel_logout_tests::examples::AXUM);
 example_suite!(actix, backchannel_logout_tests::examples::ACTIX);
+example_suite!(rocket, backchannel_logout_tests::examples::ROCKET);
 
 // --- The endpoint: answers (Back-Channel Logout 1.0 §2.8) ---
 

@@ -39,6 +39,7 @@ macro_rules! interop_suite {
 
 interop_suite!(axum, backchannel_logout_tests::examples::AXUM);
 interop_suite!(actix, backchannel_logout_tests::examples::ACTIX);
+interop_suite!(rocket, backchannel_logout_tests::examples::ROCKET);
 
 /// The whole flow, as a user and a provider live it: sessions opened at the
 /// provider by signing in (login and consent pages, code flow), the same

@@ -36,6 +36,7 @@ macro_rules! redis_suite {
 
 redis_suite!(axum, backchannel_logout_tests::examples::AXUM);
 redis_suite!(actix, backchannel_logout_tests::examples::ACTIX);
+redis_suite!(rocket, backchannel_logout_tests::examples::ROCKET);
 
 /// Two instances, `a` and `b`, of `example` on the Redis at `server`.
 fn two_instances(example: &Example, server: &RedisServer) -> (Rp, Rp) {

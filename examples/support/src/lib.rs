@@ -237,10 +237,14 @@ pub fn announce(name: &str, addr: SocketAddr, mode: &str, banner: &str) {
 }
 
 /// Logs to standard error (`RUST_LOG`, default `info`), colours only on a
-/// terminal.
+/// terminal. Rocket's own records (it logs through `log`, forwarded here)
+/// only from `error`: its launch banner would name its loopback port behind
+/// the example's front, not `BCL_LISTEN`.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,tower_sessions=warn,actix_server=warn")
+        tracing_subscriber::EnvFilter::new(
+            "info,tower_sessions=warn,actix_server=warn,rocket=error",
+        )
     });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
