@@ -158,7 +158,7 @@ fn run(args: &Args) -> Result<Vec<String>, String> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let redis = args
         .redis
-        .then(|| RedisServer::start(Durability::AppendOnly));
+        .then(|| RedisServer::start(Durability::AppendOnlyEverySec));
     let mut command = Command::new(&args.server);
     if let Some(redis) = &redis {
         command.env("BCL_REDIS_URL", redis.url());

@@ -104,7 +104,7 @@ fn row(what: &str, callers: usize, (rate, p50, p99): (f64, Duration, Duration)) 
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let server = RedisServer::start(Durability::AppendOnly);
+    let server = RedisServer::start(Durability::AppendOnlyEverySec);
     let stores = RedisConfig::new(&server.url())
         .map_err(|e| e.to_string())?
         .connect()

@@ -61,6 +61,12 @@
 //! - `appendonly yes`: a restarted server that forgot which tokens were
 //!   used lets a replay through, and one that forgot a logged-out marker
 //!   brings an ended session back.
+//! - `appendfsync`: the default, `everysec`, keeps every acknowledged write
+//!   across a crash of the Redis process in the common case, but a disk too
+//!   slow to finish the once-a-second flush can hold writes back for up to
+//!   two seconds, and a crash then loses them (a replay or an ended session
+//!   let back through). `appendfsync always` closes that window at the cost
+//!   of a disk flush per write; choose it where the disk is shared or slow.
 //! - `maxmemory-policy noeviction`: an evicted replay key is a replay let
 //!   through, an evicted marker a session brought back. With `noeviction`
 //!   a full server refuses writes instead, and the endpoint answers 400.
