@@ -55,7 +55,7 @@ pub(crate) async fn relay_all(
 /// One connection: bytes both ways, until either side closes or a
 /// timeout passes.
 async fn relay(client: TcpStream, backend: SocketAddr, timeouts: Timeouts) -> io::Result<()> {
-    let server = TcpStream::connect(backend).await?;
+    let server = connect(backend, timeouts.request).await?;
     client.set_nodelay(true)?;
     server.set_nodelay(true)?;
     let clock = Arc::new(Clock::new());
@@ -74,6 +74,26 @@ async fn relay(client: TcpStream, backend: SocketAddr, timeouts: Timeouts) -> io
             copied.map(|_| ())
         }
         () = clock.expired(timeouts) => Ok(()),
+    }
+}
+
+/// How long one attempt to reach Rocket may take before the next.
+const CONNECT_RETRY: Duration = Duration::from_millis(20);
+
+/// Connects to Rocket, giving up after `limit`. Rocket listens with the
+/// standard library's queue of 128 connections and takes no listener of
+/// ours; when a burst of clients overflows that queue the kernel drops the
+/// connection attempt and sends it again only a second later. A fresh
+/// attempt every [`CONNECT_RETRY`] gets in as soon as Rocket has accepted
+/// the ones before it.
+async fn connect(backend: SocketAddr, limit: Duration) -> io::Result<TcpStream> {
+    let deadline = Instant::now() + limit;
+    loop {
+        match tokio::time::timeout(CONNECT_RETRY, TcpStream::connect(backend)).await {
+            Ok(connected) => return connected,
+            Err(_) if Instant::now() < deadline => {}
+            Err(elapsed) => return Err(io::Error::new(io::ErrorKind::TimedOut, elapsed)),
+        }
     }
 }
 

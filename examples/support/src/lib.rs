@@ -202,7 +202,7 @@ where
         }
     };
     init_logging();
-    let listener = match tokio::net::TcpListener::bind(config.listen).await {
+    let listener = match listen(config.listen) {
         Ok(listener) => listener,
         Err(error) => {
             eprintln!(
@@ -225,6 +225,30 @@ where
             exit_code(&error)
         }
     }
+}
+
+/// How many connections the kernel holds for an example before it accepts
+/// them (capped by `net.core.somaxconn`, 4096 on current Linux). The
+/// standard library's and Tokio's `bind` ask for 128: a thousand clients
+/// connecting at once then overflow the queue, and each one dropped waits
+/// for its SYN to be sent again, a second later.
+pub const BACKLOG: u32 = 4096;
+
+/// Listens on `addr` with a queue of [`BACKLOG`] connections.
+///
+/// # Errors
+///
+/// When the address cannot be bound (in use, not local) or listened on.
+pub fn listen(addr: SocketAddr) -> io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind`: a restarted example takes its port back at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
 }
 
 /// Says the example started: one log line naming the address and the
