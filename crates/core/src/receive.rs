@@ -429,7 +429,14 @@ impl<K: KeySource, R: ReplayGuard, S: LogoutSink> Receiver<K, R, S> {
     /// provider is likely gone already.
     #[must_use]
     pub fn unreadable_body(&self) -> Outcome {
-        let outcome = finish(Err(RequestError::UnreadableBody.into()), None, None);
+        self.refuse(RequestError::UnreadableBody)
+    }
+
+    /// The answer to a request refused before its body was judged (it
+    /// could not be read, or an adapter's lower limit cut it), logged like
+    /// any other refusal.
+    fn refuse(&self, error: RequestError) -> Outcome {
+        let outcome = finish(Err(error.into()), None, None);
         #[cfg(feature = "tracing")]
         crate::log::outcome(&crate::log::request_span(), &outcome);
         outcome
@@ -543,7 +550,7 @@ trait DynReceiver: Send + Sync {
         body: &'a [u8],
         now: UnixTime,
     ) -> BoxFuture<'a, Outcome>;
-    fn unreadable_body(&self) -> Outcome;
+    fn refuse(&self, error: RequestError) -> Outcome;
     fn max_body(&self) -> usize;
     fn validators(&self) -> &ValidatorSet;
 }
@@ -558,8 +565,8 @@ impl<K: KeySource, R: ReplayGuard, S: LogoutSink> DynReceiver for Receiver<K, R,
         Box::pin(Receiver::receive(self, content_type, body, now))
     }
 
-    fn unreadable_body(&self) -> Outcome {
-        Receiver::unreadable_body(self)
+    fn refuse(&self, error: RequestError) -> Outcome {
+        Receiver::refuse(self, error)
     }
 
     fn max_body(&self) -> usize {
@@ -645,15 +652,16 @@ impl SharedReceiver {
     /// read.
     #[must_use]
     pub fn unreadable_body(&self) -> Outcome {
-        self.0.unreadable_body()
+        self.0.refuse(RequestError::UnreadableBody)
     }
 
     /// [`receive`](Self::receive) for a body an adapter read into a
     /// [`BodyBuffer`] (made with this receiver's
-    /// [`max_body`](Self::max_body)), or the
-    /// [`unreadable_body`](Self::unreadable_body) answer when reading it
-    /// failed (`Err` with the framework's error, which is not logged: the
-    /// client broke the connection, or stalled).
+    /// [`max_body`](Self::max_body), or a lower limit of the framework's),
+    /// or the [`unreadable_body`](Self::unreadable_body) answer when reading
+    /// it failed (`Err` with the framework's error, which is not logged: the
+    /// client broke the connection, or stalled). A body over the buffer's
+    /// limit gets the 400 `body_too_large` answer, whichever limit it was.
     pub async fn receive_buffered<E>(
         &self,
         content_type: Option<&str>,
@@ -661,6 +669,10 @@ impl SharedReceiver {
         now: UnixTime,
     ) -> Outcome {
         match body {
+            Ok(body) if body.is_over_limit() => self.0.refuse(RequestError::BodyTooLarge {
+                len: body.as_bytes().len(),
+                max: body.max_body(),
+            }),
             Ok(body) => self.receive(content_type, body.as_bytes(), now).await,
             Err(_) => self.unreadable_body(),
         }

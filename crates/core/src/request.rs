@@ -53,6 +53,19 @@ impl BodyBuffer {
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
+
+    /// The limit this buffer was made for.
+    #[must_use]
+    pub fn max_body(&self) -> usize {
+        self.cap.saturating_sub(1)
+    }
+
+    /// Whether the body went past the limit (the buffer holds the limit
+    /// plus one byte).
+    #[must_use]
+    pub fn is_over_limit(&self) -> bool {
+        self.bytes.len() >= self.cap
+    }
 }
 
 /// The request is not a well-formed back-channel logout request.

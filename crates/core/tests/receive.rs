@@ -548,3 +548,33 @@ async fn a_shared_receiver_answers_like_the_receiver() {
     assert_eq!(store.len(), 1);
     assert_rejected(&shared.unreadable_body(), "unreadable_body");
 }
+
+/// A body read into a buffer with a framework's lower limit (Rocket's
+/// named limit, say) and cut there is refused as too large, naming that
+/// limit, not judged as a truncated form; one under it is judged as usual.
+#[tokio::test]
+async fn a_body_over_the_buffers_lower_limit_is_too_large_not_truncated() {
+    use backchannel_logout::request::BodyBuffer;
+
+    let (r, store) = receiver();
+    let shared = r.shared();
+    let t = TokenBuilder::new(ISS, CLIENT, NOW).sid("s-1").sign(rsa());
+    let body = body_of(&t);
+    let read = |max: usize| {
+        let mut buffer = BodyBuffer::new(max);
+        buffer.push(&body);
+        Ok::<_, std::io::Error>(buffer)
+    };
+
+    let cut = body.len() - 1;
+    let out = shared.receive_buffered(FORM, read(cut), now()).await;
+    assert_rejected(&out, "body_too_large");
+    assert_eq!(
+        error_description(&out.response.body),
+        format!("body_too_large: request body exceeds the limit of {cut} bytes")
+    );
+    assert_eq!(store.len(), 0);
+
+    assert_ok(&shared.receive_buffered(FORM, read(body.len()), now()).await);
+    assert_eq!(store.len(), 1);
+}

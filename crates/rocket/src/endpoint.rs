@@ -77,15 +77,23 @@ pub async fn logout_handler(receiver: &State<SharedReceiver>, body: LogoutBody) 
     CoreResponse(outcome.response)
 }
 
+/// The name of the Rocket limit that may lower the logout body's limit
+/// below the receiver's (see [`LogoutBody`]).
+pub const LIMIT_NAME: &str = "backchannel-logout";
+
 /// The logout request as the receiver needs it: its `Content-Type` and its
 /// body, read by this data guard up to the managed receiver's
 /// [`max_body`](SharedReceiver::max_body) plus one byte (a
 /// [`BodyBuffer`]), through Rocket's own limited reader ([`Data::open`]).
 ///
-/// The limit is the receiver's (set it with `Receiver::with_max_body`), not
-/// one of Rocket's `limits`: a larger body is then refused by the core,
-/// with its 400 JSON answer (`body_too_large`), not with Rocket's bare 413,
-/// and the provider sees the same answer from every adapter.
+/// The limit is the receiver's (set it with `Receiver::with_max_body`),
+/// lowered by Rocket's named limit [`LIMIT_NAME`] (`backchannel-logout`) when
+/// the application sets a smaller one (`limits.backchannel-logout` in
+/// `Rocket.toml`, or `ROCKET_LIMITS={backchannel-logout="16KiB"}`); a
+/// larger named limit does not raise it. Either way a larger body is
+/// refused by the core, with its 400 JSON answer (`body_too_large`), not
+/// with Rocket's bare 413, and the provider sees the same answer from every
+/// adapter.
 #[derive(Debug)]
 pub struct LogoutBody {
     content_type: Option<String>,
@@ -101,11 +109,18 @@ impl<'r> FromData<'r> for LogoutBody {
         let Some(receiver) = request.rocket().state::<SharedReceiver>() else {
             return data::Outcome::Error((Status::InternalServerError, MissingReceiver));
         };
+        let max_body = request
+            .limits()
+            .get(LIMIT_NAME)
+            .map_or(receiver.max_body(), |named| {
+                usize::try_from(named.as_u64())
+                    .map_or(receiver.max_body(), |named| named.min(receiver.max_body()))
+            });
         // Rocket's reader stops one byte past the limit, as the buffer does.
-        let limit = ByteUnit::from(receiver.max_body()) + ByteUnit::from(1u8);
+        let limit = ByteUnit::from(max_body) + ByteUnit::from(1u8);
         let content_type = request.headers().get_one("content-type").map(str::to_owned);
         let body = data.open(limit).into_bytes().await.map(|capped| {
-            let mut buffer = BodyBuffer::new(receiver.max_body());
+            let mut buffer = BodyBuffer::new(max_body);
             buffer.push(&capped);
             buffer
         });

@@ -150,5 +150,7 @@ mod endpoint;
 mod session;
 
 pub use backchannel_logout::{SESSION_KEY, SessionCheck, SessionRecord, SharedReceiver};
-pub use endpoint::{CoreResponse, LogoutBody, MissingReceiver, logout_handler, logout_routes};
+pub use endpoint::{
+    CoreResponse, LIMIT_NAME, LogoutBody, MissingReceiver, logout_handler, logout_routes,
+};
 pub use session::{LiveSession, LogoutCheck, record_login, session_cookie};

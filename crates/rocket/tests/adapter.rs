@@ -72,6 +72,53 @@ async fn body_over_the_limit_gets_the_core_400_json_not_413() {
     );
 }
 
+/// Rocket's named limit `backchannel-logout` lowers the body limit (the
+/// core's 400 `body_too_large`, naming it), and never raises it past the
+/// receiver's.
+#[tokio::test]
+async fn rockets_named_limit_lowers_the_body_limit_but_never_raises_it() {
+    use rocket::data::{Limits, ToByteUnit};
+
+    let with_limit = |limit: rocket::data::ByteUnit| {
+        let markers = Arc::new(MemoryLogoutStore::new());
+        let limits = Limits::default().limit(backchannel_logout_rocket::LIMIT_NAME, limit);
+        let figment = rocket::Config::figment().merge(("limits", limits));
+        app(&markers, Arc::clone(&markers)).configure(figment)
+    };
+    fn post(client: &Client, body: String) -> rocket::local::asynchronous::LocalRequest<'_> {
+        client
+            .post("/backchannel-logout")
+            .header(ContentType::Form)
+            .body(body)
+    }
+    let description =
+        |answer: serde_json::Value| answer["error_description"].as_str().unwrap().to_owned();
+
+    let client = Client::untracked(with_limit(2.kibibytes())).await.unwrap();
+    let padded = format!("logout_token={}&pad={}", token("s-1"), "a".repeat(4096));
+    let response = post(&client, padded).dispatch().await;
+    assert_eq!(response.status(), Status::BadRequest);
+    assert_eq!(
+        description(json(response).await),
+        "body_too_large: request body exceeds the limit of 2048 bytes"
+    );
+    let response = post(&client, format!("logout_token={}", token("s-1")))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+
+    // A larger named limit: the receiver's 64 KiB still holds.
+    let client = Client::untracked(with_limit(1.mebibytes())).await.unwrap();
+    let response = post(&client, format!("logout_token={}", "a".repeat(100 * 1024)))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::BadRequest);
+    assert_eq!(
+        description(json(response).await),
+        "body_too_large: request body exceeds the limit of 65536 bytes"
+    );
+}
+
 #[tokio::test]
 async fn other_methods_get_the_core_405() {
     let client = Client::untracked(shared_markers_app()).await.unwrap();
