@@ -96,7 +96,10 @@
 //! through `backchannel-logout-jwks`; the receiver's sink and the session
 //! check share one marker store; the login callback records the session.
 //! Rocket needs a `secret_key` (`ROCKET_SECRET_KEY`) to encrypt the session
-//! cookies, the same on every instance.
+//! cookies, the same on every instance. The logout body's limit is the
+//! receiver's (64 KiB unless `Receiver::with_max_body` says otherwise);
+//! Rocket's named limit [`LIMIT_NAME`] (`backchannel-logout`) can lower it,
+//! and a larger body still gets the core's 400 answer, not a bare 413.
 //!
 //! ```no_run
 //! use std::sync::Arc;
