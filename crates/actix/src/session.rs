@@ -12,7 +12,7 @@ use actix_web::body::EitherBody;
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
-use backchannel_logout::{SESSION_KEY, SessionCheck, SessionRecord, SessionStatus, UnixTime};
+use backchannel_logout::{SESSION_KEY, SessionCheck, SessionRecord, UnixTime};
 
 use crate::endpoint::to_actix;
 
@@ -143,17 +143,13 @@ pub struct LogoutCheck {
 }
 
 impl LogoutCheck {
-    /// Checks sessions against `status`, the store of logged-out markers.
-    pub fn new(status: impl SessionStatus + 'static) -> Self {
+    /// Checks sessions against the store of logged-out markers (any
+    /// [`SessionStatus`](backchannel_logout::SessionStatus)), or with a
+    /// ready [`SessionCheck`].
+    pub fn new(check: impl Into<SessionCheck>) -> Self {
         LogoutCheck {
-            check: SessionCheck::new(status),
+            check: check.into(),
         }
-    }
-}
-
-impl From<SessionCheck> for LogoutCheck {
-    fn from(check: SessionCheck) -> Self {
-        LogoutCheck { check }
     }
 }
 
@@ -242,15 +238,10 @@ async fn live_session(
     let record = session
         .get::<SessionRecord>(SESSION_KEY)
         .map_err(|e| check.session_layer_failed(&e))?;
-    let decision = check
-        .check(record, UnixTime::from_system_time(SystemTime::now()))
-        .await;
-    let ended = decision.is_ended();
+    let now = UnixTime::from_system_time(SystemTime::now());
+    let (live, ended) = check.check(record, now).await.resolve()?;
     if ended {
         session.clear();
     }
-    match decision.response() {
-        Some(answer) => Err(answer),
-        None => Ok((LiveSession(decision.into_live()), ended)),
-    }
+    Ok((LiveSession(live), ended))
 }

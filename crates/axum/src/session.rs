@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use backchannel_logout::{SESSION_KEY, SessionCheck, SessionRecord, SessionStatus, UnixTime};
+use backchannel_logout::{SESSION_KEY, SessionCheck, SessionRecord, UnixTime};
 use tower::{Layer, Service};
 use tower_sessions::Session;
 
@@ -130,17 +130,13 @@ pub struct LogoutCheckLayer {
 }
 
 impl LogoutCheckLayer {
-    /// Checks sessions against `status`, the store of logged-out markers.
-    pub fn new(status: impl SessionStatus + 'static) -> Self {
+    /// Checks sessions against the store of logged-out markers (any
+    /// [`SessionStatus`](backchannel_logout::SessionStatus)), or with a
+    /// ready [`SessionCheck`].
+    pub fn new(check: impl Into<SessionCheck>) -> Self {
         LogoutCheckLayer {
-            check: SessionCheck::new(status),
+            check: check.into(),
         }
-    }
-}
-
-impl From<SessionCheck> for LogoutCheckLayer {
-    fn from(check: SessionCheck) -> Self {
-        LogoutCheckLayer { check }
     }
 }
 
@@ -211,15 +207,12 @@ async fn live_session(
         .await
         .map_err(|e| check.session_layer_failed(&e))?;
     let now = UnixTime::from_system_time(SystemTime::now());
-    let decision = check.check(record, now).await;
-    if let Some(answer) = decision.response() {
-        return Err(answer);
-    }
-    if decision.is_ended() {
+    let (live, ended) = check.check(record, now).await.resolve()?;
+    if ended {
         session
             .flush()
             .await
             .map_err(|e| check.session_layer_failed(&e))?;
     }
-    Ok(LiveSession(decision.into_live()))
+    Ok(LiveSession(live))
 }

@@ -344,6 +344,23 @@ impl SessionDecision {
             _ => None,
         }
     }
+
+    /// The decision in the shape an adapter acts on: `Ok` with what the
+    /// handler sees ([`into_live`](Self::into_live)) and whether the
+    /// session must be purged first ([`is_ended`](Self::is_ended)).
+    ///
+    /// # Errors
+    ///
+    /// The answer to send instead of calling the handler
+    /// ([`response`](Self::response): 503 when the marker store could not
+    /// answer).
+    pub fn resolve(self) -> Result<(Option<SessionRecord>, bool), Response> {
+        if let Some(answer) = self.response() {
+            return Err(answer);
+        }
+        let ended = self.is_ended();
+        Ok((self.into_live(), ended))
+    }
 }
 
 /// The per-request session check, shared by every adapter: holds the
@@ -354,6 +371,14 @@ impl SessionDecision {
 #[derive(Clone)]
 pub struct SessionCheck {
     status: Arc<dyn DynStatus>,
+}
+
+/// Any marker store is a check: what lets an adapter's constructor take
+/// either (`LogoutCheck::new(markers)` or `LogoutCheck::new(check)`).
+impl<S: SessionStatus + 'static> From<S> for SessionCheck {
+    fn from(status: S) -> Self {
+        SessionCheck::new(status)
+    }
 }
 
 impl fmt::Debug for SessionCheck {

@@ -177,3 +177,40 @@ async fn an_unavailable_store_answers_503_and_lets_nothing_through() {
     // The session layer itself failing is a 500.
     assert_eq!(check.session_layer_failed(&"disk full").status, 500);
 }
+
+/// `resolve`, the shape every adapter acts on: the answer instead of the
+/// handler (503), or what the handler sees and whether to purge.
+#[tokio::test]
+async fn resolve_gives_each_decision_as_adapters_act_on_it() {
+    let store = Arc::new(MemoryLogoutStore::new());
+    let r = receiver(Arc::clone(&store));
+    // A marker store converts into the check adapters take.
+    let check: SessionCheck = Arc::clone(&store).into();
+    logout(&r, "s-1", LOGIN + 10).await;
+    let resolved = |d: SessionDecision| {
+        d.resolve()
+            .map(|(live, ended)| (live.map(|r| r.sid().map(str::to_owned)), ended))
+    };
+
+    let ended = check
+        .check(Some(record("s-1", LOGIN)), at(LOGIN + 11))
+        .await;
+    assert_eq!(resolved(ended).unwrap(), (None, true));
+    let live = check
+        .check(Some(record("s-2", LOGIN)), at(LOGIN + 11))
+        .await;
+    assert_eq!(
+        resolved(live).unwrap(),
+        (Some(Some("s-2".to_owned())), false)
+    );
+    assert_eq!(
+        resolved(check.check(None, at(LOGIN)).await).unwrap(),
+        (None, false)
+    );
+
+    let down = SessionCheck::new(Unreachable);
+    let d = down.check(Some(record("s", LOGIN)), at(LOGIN + 1)).await;
+    let answer = d.resolve().unwrap_err();
+    assert_eq!(answer.status, 503);
+    assert!(answer.headers.contains(&("retry-after", "5")));
+}

@@ -5,7 +5,7 @@
 
 use std::time::SystemTime;
 
-use backchannel_logout::{SESSION_KEY, SessionCheck, SessionRecord, SessionStatus, UnixTime};
+use backchannel_logout::{SESSION_KEY, SessionCheck, SessionRecord, UnixTime};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{self, FromRequest, Request};
@@ -84,17 +84,13 @@ pub struct LogoutCheck {
 }
 
 impl LogoutCheck {
-    /// Checks sessions against `status`, the store of logged-out markers.
-    pub fn new(status: impl SessionStatus + 'static) -> Self {
+    /// Checks sessions against the store of logged-out markers (any
+    /// [`SessionStatus`](backchannel_logout::SessionStatus)), or with a
+    /// ready [`SessionCheck`].
+    pub fn new(check: impl Into<SessionCheck>) -> Self {
         LogoutCheck {
-            check: SessionCheck::new(status),
+            check: check.into(),
         }
-    }
-}
-
-impl From<SessionCheck> for LogoutCheck {
-    fn from(check: SessionCheck) -> Self {
-        LogoutCheck { check }
     }
 }
 
@@ -190,12 +186,9 @@ async fn check(
         .transpose()
         .map_err(|e| check.session_layer_failed(&e))?;
     let now = UnixTime::from_system_time(SystemTime::now());
-    let decision = check.check(record, now).await;
-    if let Some(answer) = decision.response() {
-        return Err(answer);
-    }
-    if decision.is_ended() {
+    let (live, ended) = check.check(record, now).await.resolve()?;
+    if ended {
         cookies.remove_private(SESSION_KEY);
     }
-    Ok(decision.into_live())
+    Ok(live)
 }

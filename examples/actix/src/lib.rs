@@ -151,7 +151,7 @@ impl Routes {
         cfg.service(
             browser
                 // Every route above: a logged-out session is ended here.
-                .wrap(LogoutCheck::from(self.check.clone()))
+                .wrap(LogoutCheck::new(self.check.clone()))
                 .wrap(self.sessions()),
         );
     }
