@@ -70,11 +70,12 @@
 //!    id.
 //! 3. **The per-request check.** Hold a [`SessionCheck`] built from the
 //!    marker store; on each request read the record stored under
-//!    [`SESSION_KEY`], call [`SessionCheck::check`], answer
-//!    [`SessionDecision::response`] if it gives one, purge the session if
-//!    [`SessionDecision::is_ended`], and hand [`SessionDecision::into_live`]
-//!    to the handler. When the framework's session layer itself fails,
-//!    answer [`SessionCheck::session_layer_failed`].
+//!    [`SESSION_KEY`], call [`SessionCheck::check`], and
+//!    [`SessionDecision::resolve`] the decision: answer its `Err` (503)
+//!    instead of calling the handler, or purge the session if it says so
+//!    and hand the handler the live record (or none). When the framework's
+//!    session layer itself fails, answer
+//!    [`SessionCheck::session_layer_failed`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::indexing_slicing)]
