@@ -146,7 +146,8 @@ async fn bind_and_build<A, Fut>(
 where
     Fut: Future<Output = io::Result<(A, String)>>,
 {
-    let listener = match tokio::net::TcpListener::bind(listen).await {
+    // As the examples' `main` listens (its queue holds a burst).
+    let listener = match example_support::listen(listen) {
         Ok(listener) => listener,
         Err(e) => {
             let _ = ready.send(Err(format!("BCL_LISTEN: {e}")));

@@ -28,6 +28,19 @@ fn keys_for(signers: &[&SigningKey]) -> KeySet {
     KeySet::from_jwks(SigningKey::jwks(signers).as_bytes()).unwrap()
 }
 
+/// The key set that verifies `key`'s tokens: its public JWK, or its HMAC
+/// secret.
+fn key_set_of(key: &SigningKey) -> KeySet {
+    match key.hmac_secret() {
+        Some(secret) => {
+            let mut keys = KeySet::new();
+            keys.add_hmac_secret(Some(key.kid()), secret).unwrap();
+            keys
+        }
+        None => keys_for(&[key]),
+    }
+}
+
 fn rsa_keys() -> KeySet {
     keys_for(&[rsa()])
 }
@@ -104,14 +117,7 @@ fn sub_only_token_ends_all_sessions_of_the_subject() {
 fn accepts_every_algorithm_when_allowed() {
     for alg in Algorithm::ALL {
         let key = SigningKey::shared(alg);
-        let keys = match key.hmac_secret() {
-            Some(secret) => {
-                let mut keys = KeySet::new();
-                keys.add_hmac_secret(Some(key.kid()), secret).unwrap();
-                keys
-            }
-            None => keys_for(&[key]),
-        };
+        let keys = key_set_of(key);
         let t = token().sign(key);
         let logout = validator_with(&[alg])
             .validate(t.as_bytes(), &keys, now())
@@ -698,14 +704,7 @@ fn a_second_encoding_of_the_same_signature_is_refused() {
         let t = token().sign(key);
         let signature = t.rsplit('.').next().unwrap();
         let bad = with_segment(&t, 2, &stray_bit(signature));
-        let keys = match key.hmac_secret() {
-            Some(secret) => {
-                let mut keys = KeySet::new();
-                keys.add_hmac_secret(Some(key.kid()), secret).unwrap();
-                keys
-            }
-            None => keys_for(&[key]),
-        };
+        let keys = key_set_of(key);
         let validator = validator_with(&[alg]);
         validator.validate(t.as_bytes(), &keys, now()).unwrap();
         assert_eq!(
