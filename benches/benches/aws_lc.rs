@@ -1,5 +1,5 @@
-//! The aws-lc-rs side: ours on the core's `aws-lc-rs` backend (RSA and
-//! ECDSA through AWS-LC; Ed25519 and HMAC stay on RustCrypto), the raw
+//! The aws-lc-rs side: ours on the core's `aws-lc-rs` backend (RSA, ECDSA
+//! and Ed25519 through AWS-LC; HMAC stays on RustCrypto), the raw
 //! aws-lc-rs verification and jsonwebtoken with its `aws_lc_rs` backend,
 //! beside the raw RustCrypto check so that every ratio comes from one run.
 //!

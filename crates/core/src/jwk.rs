@@ -179,10 +179,18 @@ impl KeySet {
     /// Keys that cannot verify signatures are skipped, not fatal, and listed
     /// by [`KeySet::skipped`]: other key types and curves (secp256k1, X25519,
     /// P-521), `use` other than `sig`, `key_ops` without `verify`, RSA moduli
-    /// outside 2048–8192 bits, points not on the curve, symmetric (`oct`)
-    /// keys (an HMAC secret is added explicitly with
-    /// [`KeySet::add_hmac_secret`], never read from a provider's JWKS), and
-    /// keys declaring an `alg` that does not fit them.
+    /// outside 2048–8192 bits, EC points not on the curve, Ed25519 keys
+    /// that encode a point of small order, symmetric (`oct`) keys (an HMAC
+    /// secret is added explicitly with [`KeySet::add_hmac_secret`], never
+    /// read from a provider's JWKS), and keys declaring an `alg` that does
+    /// not fit them.
+    ///
+    /// An Ed25519 key's point is decoded on the key's first use, not here:
+    /// decoding costs a square root (a third of an RSA verification on
+    /// AWS-LC), and most keys of a provider's set never sign a logout
+    /// token. A key that then proves not to be a point of the curve, or to
+    /// be a point of small order in a non-canonical encoding, refuses every
+    /// token with [`Error::KeyUnusable`] and its reason.
     ///
     /// At most [`KeySet::MAX_KEYS`] usable keys are kept, and at most
     /// [`KeySet::MAX_SKIPPED_LISTED`] skipped keys are listed (their `kid`
@@ -368,6 +376,8 @@ impl KeySet {
     /// [`Error::KeyNotFound`], [`Error::KeyUnusable`],
     /// [`Error::KeyAlgorithmMismatch`], [`Error::KeyTypeMismatch`],
     /// [`Error::KidRequired`] when no key can be chosen;
+    /// [`Error::KeyUnusable`] also when the chosen Ed25519 key proves, on
+    /// its first use, not to be a usable point (see [`KeySet::from_jwks`]);
     /// [`Error::InvalidSignature`] when the signature does not verify.
     pub fn verify_signature(
         &self,
@@ -377,13 +387,16 @@ impl KeySet {
         signature: &[u8],
     ) -> Result<&Key, Error> {
         let key = self.select(alg, kid)?;
-        if key.material.verify(alg, message, signature) {
-            Ok(key)
-        } else {
-            Err(Error::InvalidSignature {
+        match key.material.verify(alg, message, signature) {
+            Ok(true) => Ok(key),
+            Ok(false) => Err(Error::InvalidSignature {
                 kid: kid.map(crate::error::truncated),
                 alg: alg.name().to_owned(),
-            })
+            }),
+            Err(reason) => Err(Error::KeyUnusable {
+                kid: key.kid().map(crate::error::truncated).unwrap_or_default(),
+                reason: reason.to_owned(),
+            }),
         }
     }
 
@@ -514,10 +527,7 @@ fn parse_jwk(text: &str) -> Result<Key, String> {
                 .as_slice()
                 .try_into()
                 .map_err(|_| "Ed25519 x must be 32 bytes".to_owned())?;
-            Material::ed25519(
-                ed25519_dalek::VerifyingKey::from_bytes(&x)
-                    .map_err(|_| "Ed25519 x is not a valid point".to_owned())?,
-            )?
+            Material::ed25519(x)?
         }
         ("EC" | "OKP", crv) => {
             return Err(format!(
@@ -549,13 +559,13 @@ fn parse_jwk(text: &str) -> Result<Key, String> {
 }
 
 /// A base64url member of a public key (`n`, `e`, `x`, `y`), decoded as
-/// strictly as a token's segments.
+/// strictly as a token's segments, by the same decoder.
 fn b64_member(v: &Option<Cow<'_, str>>, name: &str) -> Result<Vec<u8>, String> {
-    use base64ct::{Base64UrlUnpadded, Encoding};
     let s = v
         .as_deref()
         .ok_or_else(|| format!("member {name} is missing"))?;
-    Base64UrlUnpadded::decode_vec(s).map_err(|_| format!("member {name} is not base64url"))
+    crate::jws::decode_base64url(s.as_bytes())
+        .ok_or_else(|| format!("member {name} is not base64url"))
 }
 
 fn coordinates(raw: &RawJwk<'_>, len: usize) -> Result<(Vec<u8>, Vec<u8>), String> {

@@ -65,10 +65,16 @@ impl<'a> Compact<'a> {
 
 /// Decodes one segment as strict unpadded base64url into a new vector.
 pub(crate) fn decode_segment(src: &[u8], part: Part) -> Result<Vec<u8>, Error> {
+    decode_base64url(src).ok_or(Error::Base64 { part })
+}
+
+/// Decodes strict unpadded base64url ([`BASE64URL`]) into a new vector:
+/// a token's segments and a JWK's members alike.
+pub(crate) fn decode_base64url(src: &[u8]) -> Option<Vec<u8>> {
     let mut out = vec![0u8; decoded_len_bound(src.len())];
-    let len = decode_segment_into(src, &mut out, part)?.len();
+    let len = BASE64URL.decode_slice(src, &mut out).ok()?;
     out.truncate(len);
-    Ok(out)
+    Some(out)
 }
 
 /// Decodes one segment into `buf`, returning the decoded prefix: strict
@@ -83,23 +89,25 @@ pub(crate) fn decode_segment_into<'b>(
 ) -> Result<&'b [u8], Error> {
     // Matched rather than `map_err`: an error built eagerly is dropped on
     // the way out of every valid token.
-    match SEGMENT.decode_slice(src, buf) {
+    match BASE64URL.decode_slice(src, buf) {
         Ok(len) => buf.get(..len).ok_or(Error::Base64 { part }),
         Err(_) => Err(Error::Base64 { part }),
     }
 }
 
-/// Strict unpadded base64url for the token's segments: no padding, the
-/// unused bits of the last character zero.
+/// Strict unpadded base64url, the crate's one base64 codec: no padding,
+/// the unused bits of the last character zero, so each byte string has
+/// exactly one encoding. It decodes a token's segments and a JWK's members
+/// (`n`, `e`, `x`, `y`) and encodes the stores' keys.
 ///
-/// The segments are decoded with the `base64` crate, key material (a JWK's
-/// members, an HMAC secret among them) with `base64ct`. A token's segments
-/// are public, sent by whoever calls the endpoint, so a decoder whose time
-/// does not depend on the data protects nothing there, and `base64ct`'s
-/// constant-time decoding cost about 1 µs per token: half of what the
-/// validator adds to an HS256 verification (`docs/benchmarks.md`). Each
-/// input has one decoder, so the two cannot disagree over the same bytes.
-const SEGMENT: GeneralPurpose = GeneralPurpose::new(
+/// It is the `base64` crate's, not `base64ct`'s. Everything it decodes is
+/// public: a token is sent by whoever calls the endpoint, a JWK is a
+/// public key (an HMAC secret is given as bytes, never decoded here). A
+/// decoder whose time does not depend on the data protects nothing there,
+/// and `base64ct`'s constant-time decoding cost about 1 µs per token (half
+/// of what the validator adds to an HS256 verification) and 1.5 µs per
+/// JWKS document of four keys (`docs/benchmarks.md`).
+pub(crate) const BASE64URL: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::URL_SAFE,
     GeneralPurposeConfig::new()
         .with_encode_padding(false)

@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::claims::{LogoutScope, LogoutToken};
@@ -133,7 +133,13 @@ impl StoreKey {
 impl fmt::Display for StoreKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut buf = [0u8; 43];
-        let encoded = Base64UrlUnpadded::encode(&self.digest, &mut buf).map_err(|_| fmt::Error)?;
+        let len = crate::jws::BASE64URL
+            .encode_slice(self.digest, &mut buf)
+            .map_err(|_| fmt::Error)?;
+        let encoded = buf
+            .get(..len)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .ok_or(fmt::Error)?;
         write!(f, "{}:{encoded}", self.kind.tag())
     }
 }

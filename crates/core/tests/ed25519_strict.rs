@@ -1,7 +1,7 @@
 //! Ed25519 verification is strict (RFC 8032 §5.1.7 with ed25519-dalek's
 //! `verify_strict`): a small-order `R`, a non-canonical `S` and a
 //! small-order key are refused, where plain cofactorless verification
-//! would accept some of them.
+//! would accept some of them. A key is decoded on its first use.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use backchannel_logout::{Algorithm, Error, KeySet};
@@ -119,6 +119,45 @@ fn small_order_keys_are_skipped_when_loaded() {
                 );
             }
             other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// A key is decoded on its first use: bytes that are no point of the curve,
+/// and a second encoding of a small-order point (the identity with its sign
+/// bit set), load, then refuse every token with the reason, never verify.
+#[test]
+fn keys_refused_when_first_used_name_the_reason() {
+    let not_a_point = (2u8..=255)
+        .map(|y| {
+            let mut x = [0u8; 32];
+            x[0] = y;
+            x
+        })
+        .find(|x| ed25519_dalek::VerifyingKey::from_bytes(x).is_err())
+        .expect("some y has no x");
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    identity[31] = 0x80;
+    assert!(
+        ed25519_dalek::VerifyingKey::from_bytes(&identity)
+            .unwrap()
+            .is_weak()
+    );
+    for (x, reason) in [
+        (not_a_point, "the Ed25519 key is not a point of the curve"),
+        (identity, "the Ed25519 key is a point of small order"),
+    ] {
+        let keys = key_set(&x).unwrap();
+        for alg in [Algorithm::EdDSA, Algorithm::Ed25519, Algorithm::EdDSA] {
+            assert_eq!(
+                keys.verify_signature(alg, Some("k"), b"message", &[0u8; 64])
+                    .unwrap_err(),
+                Error::KeyUnusable {
+                    kid: "k".into(),
+                    reason: reason.into(),
+                }
+            );
         }
     }
 }

@@ -1,5 +1,5 @@
-//! RSA and ECDSA keys of the `aws-lc-rs` backend: AWS-LC's parsed public
-//! keys and `verify_sig`.
+//! RSA, ECDSA and Ed25519 keys of the `aws-lc-rs` backend: AWS-LC's parsed
+//! public keys and `verify_sig`.
 
 use std::sync::OnceLock;
 
@@ -56,42 +56,105 @@ impl RsaKey {
     }
 }
 
-/// A P-256 key parsed by AWS-LC for fixed-size `r || s` signatures.
+/// An uncompressed SEC1 point that `p256` or `p384` validated when the key
+/// set was built, and AWS-LC's parsed key for fixed-size `r || s`
+/// signatures, built on the key's first use (as for RSA: a key set usually
+/// holds keys that never sign a logout token, and AWS-LC's parse, which
+/// checks the point again, costs about 1 µs).
 #[derive(Clone)]
-pub(crate) struct P256Key(ParsedPublicKey);
+struct EcKey {
+    alg: &'static sig::EcdsaVerificationAlgorithm,
+    point: Box<[u8]>,
+    parsed: OnceLock<Option<ParsedPublicKey>>,
+}
 
-impl P256Key {
-    /// Re-parses a point `p256` validated.
-    pub(crate) fn new(key: p256::ecdsa::VerifyingKey) -> Result<Self, String> {
-        ParsedPublicKey::new(
-            &sig::ECDSA_P256_SHA256_FIXED,
-            key.to_sec1_point(false).as_bytes(),
-        )
-        .map(P256Key)
-        .map_err(|err| format!("P-256 key refused by AWS-LC: {err}"))
-    }
-
-    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        self.0.verify_sig(message, signature).is_ok()
+impl EcKey {
+    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.parsed
+            .get_or_init(|| ParsedPublicKey::new(self.alg, &*self.point).ok())
+            .as_ref()
+            .is_some_and(|k| k.verify_sig(message, signature).is_ok())
     }
 }
 
-/// A P-384 key parsed by AWS-LC for fixed-size `r || s` signatures.
+/// A P-256 key.
 #[derive(Clone)]
-pub(crate) struct P384Key(ParsedPublicKey);
+pub(crate) struct P256Key(EcKey);
 
-impl P384Key {
-    /// Re-parses a point `p384` validated.
-    pub(crate) fn new(key: p384::ecdsa::VerifyingKey) -> Result<Self, String> {
-        ParsedPublicKey::new(
-            &sig::ECDSA_P384_SHA384_FIXED,
-            key.to_sec1_point(false).as_bytes(),
-        )
-        .map(P384Key)
-        .map_err(|err| format!("P-384 key refused by AWS-LC: {err}"))
+impl P256Key {
+    /// Keeps a point `p256` validated.
+    pub(crate) fn new(key: p256::ecdsa::VerifyingKey) -> Result<Self, String> {
+        Ok(P256Key(EcKey {
+            alg: &sig::ECDSA_P256_SHA256_FIXED,
+            point: key.to_sec1_point(false).as_bytes().into(),
+            parsed: OnceLock::new(),
+        }))
     }
 
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        self.0.verify_sig(message, signature).is_ok()
+        self.0.verify(message, signature)
+    }
+}
+
+/// A P-384 key.
+#[derive(Clone)]
+pub(crate) struct P384Key(EcKey);
+
+impl P384Key {
+    /// Keeps a point `p384` validated.
+    pub(crate) fn new(key: p384::ecdsa::VerifyingKey) -> Result<Self, String> {
+        Ok(P384Key(EcKey {
+            alg: &sig::ECDSA_P384_SHA384_FIXED,
+            point: key.to_sec1_point(false).as_bytes().into(),
+            parsed: OnceLock::new(),
+        }))
+    }
+
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.0.verify(message, signature)
+    }
+}
+
+/// An Ed25519 key: its encoding, and AWS-LC's parsed key (or why there is
+/// none), made on the key's first use, once `ed25519-dalek` has decoded
+/// the point and found it not of small order.
+#[derive(Clone)]
+pub(crate) struct Ed25519Key {
+    x: [u8; 32],
+    parsed: OnceLock<Result<ParsedPublicKey, &'static str>>,
+}
+
+impl Ed25519Key {
+    pub(crate) fn new(x: [u8; 32]) -> Self {
+        Ed25519Key {
+            x,
+            parsed: OnceLock::new(),
+        }
+    }
+
+    /// AWS-LC's Ed25519 verification, made as strict as `ed25519-dalek`'s
+    /// `verify_strict`. AWS-LC refuses a non-canonical `S`, and accepts a
+    /// signature only if `R` is the canonical encoding of the point it
+    /// recomputes; what it does not refuse is an `R` of small order (a
+    /// signer whose key has a small-order component can make such
+    /// signatures verify on other terms than RFC 8032's). Any `R` AWS-LC
+    /// would accept is canonically encoded, so comparing it with the
+    /// canonical encodings of the eight small-order points refuses exactly
+    /// the signatures `verify_strict` refuses for their `R`.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
+        let key = self
+            .parsed
+            .get_or_init(|| {
+                super::decode_ed25519(&self.x)?;
+                ParsedPublicKey::new(&sig::ED25519, self.x)
+                    .map_err(|_| "the Ed25519 key is refused by AWS-LC")
+            })
+            .as_ref()
+            .map_err(|reason| *reason)?;
+        Ok(signature.len() == 64
+            && signature
+                .get(..32)
+                .is_some_and(|r| !super::is_small_order_encoding(r))
+            && key.verify_sig(message, signature).is_ok())
     }
 }

@@ -1,12 +1,20 @@
 //! Verification keys, parsed once into the crypto crates' own types, and
 //! their verification through those crates' public APIs.
 //!
-//! RSA and ECDSA verify with RustCrypto (`rsa`, `p256`, `p384`) by default
-//! ([`rustcrypto`]), or with AWS-LC under the `aws-lc-rs` feature
-//! ([`aws_lc`]); Ed25519 (`ed25519-dalek`'s `verify_strict`) and HMAC
-//! (`hmac`'s constant-time `verify_slice`) stay on RustCrypto either way.
-//! Nothing here does arithmetic of its own.
+//! RSA, ECDSA and Ed25519 verify with RustCrypto (`rsa`, `p256`, `p384`,
+//! `ed25519-dalek`'s `verify_strict`) by default ([`rustcrypto`]), or with
+//! AWS-LC under the `aws-lc-rs` feature ([`aws_lc`]); HMAC (`hmac`'s
+//! constant-time `verify_slice`) stays on RustCrypto either way. Nothing
+//! here does arithmetic of its own.
+//!
+//! Ed25519 is strict on both backends (RFC 8032 §5.1.7 and
+//! `ed25519-dalek`'s strict rules): a key or an `R` of small order and a
+//! non-canonical `S` are refused. A key is decoded, and checked for small
+//! order, by `ed25519-dalek` on its first use ([`decode_ed25519`]).
 
+use std::sync::OnceLock;
+
+use curve25519_dalek::constants::EIGHT_TORSION;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Sha256, Sha384, Sha512};
 
@@ -28,7 +36,7 @@ pub(crate) enum Material {
     Rsa(Box<backend::RsaKey>),
     P256(Box<backend::P256Key>),
     P384(Box<backend::P384Key>),
-    Ed25519(ed25519_dalek::VerifyingKey),
+    Ed25519(Box<backend::Ed25519Key>),
     Hmac(Box<HmacKey>),
 }
 
@@ -95,13 +103,17 @@ impl Material {
         Ok(Material::P384(Box::new(backend::P384Key::new(key)?)))
     }
 
-    /// An Ed25519 key, refused if it is a point of small order (a "weak"
-    /// key, for which signatures can verify on many messages).
-    pub(crate) fn ed25519(key: ed25519_dalek::VerifyingKey) -> Result<Self, String> {
-        if key.is_weak() {
-            return Err("the Ed25519 key is a point of small order".to_owned());
+    /// An Ed25519 key (the JWK's `x`), refused if it is the encoding of a
+    /// point of small order (a "weak" key, for which signatures can verify
+    /// on many messages). Decoding the point costs a square root, a third
+    /// of an RSA verification on AWS-LC, for a key that may never sign a
+    /// logout token: it is done on the key's first use, which refuses
+    /// whatever this cheaper check lets through (see [`decode_ed25519`]).
+    pub(crate) fn ed25519(x: [u8; 32]) -> Result<Self, String> {
+        if is_small_order_encoding(&x) {
+            return Err(ED25519_SMALL_ORDER.to_owned());
         }
-        Ok(Material::Ed25519(key))
+        Ok(Material::Ed25519(Box::new(backend::Ed25519Key::new(x))))
     }
 
     /// An HMAC secret (of any length: the caller checks it).
@@ -124,12 +136,19 @@ impl Material {
         }
     }
 
-    /// Verifies `signature` over `message`. Returns `false` for any failure,
-    /// including a signature of the wrong length or encoding, and an
-    /// algorithm that does not fit the key (never reached: keys are selected
-    /// by kind first).
-    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
-        match (self, alg) {
+    /// Verifies `signature` over `message`. Returns `Ok(false)` for any
+    /// failure of the signature, including one of the wrong length or
+    /// encoding, and an algorithm that does not fit the key (never reached:
+    /// keys are selected by kind first); `Err(reason)` when the key itself
+    /// proved unusable on its first use (an Ed25519 key that is not a
+    /// point, or of small order).
+    pub(crate) fn verify(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, &'static str> {
+        Ok(match (self, alg) {
             (Material::Rsa(k), _) => k.verify(alg, message, signature),
             // Fixed-size r || s only: a DER signature has another length.
             (Material::P256(k), Algorithm::ES256) => {
@@ -139,11 +158,7 @@ impl Material {
                 signature.len() == 96 && k.verify(message, signature)
             }
             (Material::Ed25519(k), Algorithm::EdDSA | Algorithm::Ed25519) => {
-                // Strict: refuses a non-canonical S, a small-order R and a
-                // small-order key (RFC 8032 §5.1.7 and the "strict" rules
-                // of ed25519-dalek).
-                ed25519_dalek::Signature::from_slice(signature)
-                    .is_ok_and(|sig| k.verify_strict(message, &sig).is_ok())
+                k.verify(message, signature)?
             }
             (Material::Hmac(key), Algorithm::HS256) => {
                 hmac_verify(key.sha256.clone(), message, signature)
@@ -155,8 +170,36 @@ impl Material {
                 hmac_verify(key.sha512.clone(), message, signature)
             }
             _ => false,
-        }
+        })
     }
+}
+
+/// Why an Ed25519 key of small order is refused.
+const ED25519_SMALL_ORDER: &str = "the Ed25519 key is a point of small order";
+
+/// Decodes an Ed25519 public key with `ed25519-dalek` and refuses one of
+/// small order, in any encoding: the check [`Material::ed25519`] leaves to
+/// a key's first use. Both backends run it once per key and keep the
+/// outcome.
+fn decode_ed25519(x: &[u8; 32]) -> Result<ed25519_dalek::VerifyingKey, &'static str> {
+    let key = ed25519_dalek::VerifyingKey::from_bytes(x)
+        .map_err(|_| "the Ed25519 key is not a point of the curve")?;
+    if key.is_weak() {
+        return Err(ED25519_SMALL_ORDER);
+    }
+    Ok(key)
+}
+
+/// Whether `bytes` is the canonical encoding of one of the eight points of
+/// small order: `curve25519-dalek`'s own `EIGHT_TORSION` points, encoded
+/// by `curve25519-dalek` once. Compared as bytes, it costs nothing per
+/// token; [`decode_ed25519`] is the complete check, on the decoded point.
+fn is_small_order_encoding(bytes: &[u8]) -> bool {
+    static ENCODINGS: OnceLock<[[u8; 32]; 8]> = OnceLock::new();
+    ENCODINGS
+        .get_or_init(|| EIGHT_TORSION.map(|p| p.compress().to_bytes()))
+        .iter()
+        .any(|e| e.as_slice() == bytes)
 }
 
 /// Finishes an HMAC from its keyed state `mac` and compares it with `tag`.
@@ -181,6 +224,30 @@ mod tests {
 
     // Ed25519's strictness (small-order R and keys, non-canonical S) is
     // tested through the key set in `tests/ed25519_strict.rs`.
+
+    /// The byte check finds exactly the points `ed25519-dalek` calls weak,
+    /// in their canonical encoding; other encodings of them, and bytes that
+    /// are no point, are left to [`decode_ed25519`], which refuses them.
+    #[test]
+    fn small_order_encodings_are_the_weak_keys() {
+        for p in EIGHT_TORSION {
+            let x = p.compress().to_bytes();
+            assert!(is_small_order_encoding(&x));
+            assert!(Material::ed25519(x).is_err());
+            assert_eq!(decode_ed25519(&x).err(), Some(ED25519_SMALL_ORDER));
+        }
+        // The identity with its sign bit set: a second encoding of a weak key.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        identity[31] = 0x80;
+        assert!(!is_small_order_encoding(&identity));
+        assert_eq!(decode_ed25519(&identity).err(), Some(ED25519_SMALL_ORDER));
+        let signing = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+        let x = signing.verifying_key().to_bytes();
+        assert!(!is_small_order_encoding(&x));
+        assert!(decode_ed25519(&x).is_ok());
+        assert!(!is_small_order_encoding(&x[..31]));
+    }
 
     #[test]
     fn rsa_exponent_and_parity_are_checked_when_loaded() {
@@ -219,14 +286,14 @@ mod tests {
                     (Algorithm::HS384, fresh::<Hmac<Sha384>>(&secret, message)),
                     (Algorithm::HS512, fresh::<Hmac<Sha512>>(&secret, message)),
                 ] {
-                    assert!(key.verify(alg, message, &tag), "{alg:?} {len}");
+                    assert_eq!(key.verify(alg, message, &tag), Ok(true), "{alg:?} {len}");
                     // Verifying again (the keyed state is cloned, not used up).
-                    assert!(key.verify(alg, message, &tag), "{alg:?} {len}");
+                    assert_eq!(key.verify(alg, message, &tag), Ok(true), "{alg:?} {len}");
                     let mut bad = tag.clone();
                     bad[tag.len() - 1] ^= 1;
-                    assert!(!key.verify(alg, message, &bad));
-                    assert!(!key.verify(alg, message, &tag[..tag.len() - 1]));
-                    assert!(!key.verify(alg, b"other", &tag));
+                    assert_eq!(key.verify(alg, message, &bad), Ok(false));
+                    assert_eq!(key.verify(alg, message, &tag[..tag.len() - 1]), Ok(false));
+                    assert_eq!(key.verify(alg, b"other", &tag), Ok(false));
                 }
             }
         }

@@ -1,5 +1,6 @@
-//! RSA and ECDSA keys of the default backend: RustCrypto's `rsa`, `p256`
-//! and `p384`, their own verifying keys and `verify`.
+//! RSA, ECDSA and Ed25519 keys of the default backend: RustCrypto's `rsa`,
+//! `p256`, `p384` and `ed25519-dalek`, their own verifying keys and
+//! `verify`.
 
 use std::sync::OnceLock;
 
@@ -151,5 +152,34 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+/// An Ed25519 key: its encoding, and `ed25519-dalek`'s verifying key (or
+/// why there is none), decoded on the key's first use and kept.
+#[derive(Clone)]
+pub(crate) struct Ed25519Key {
+    x: [u8; 32],
+    key: OnceLock<Result<ed25519_dalek::VerifyingKey, &'static str>>,
+}
+
+impl Ed25519Key {
+    pub(crate) fn new(x: [u8; 32]) -> Self {
+        Ed25519Key {
+            x,
+            key: OnceLock::new(),
+        }
+    }
+
+    /// `verify_strict`: refuses a non-canonical `S`, a small-order `R`
+    /// and a small-order key.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
+        let key = self
+            .key
+            .get_or_init(|| super::decode_ed25519(&self.x))
+            .as_ref()
+            .map_err(|reason| *reason)?;
+        Ok(ed25519_dalek::Signature::from_slice(signature)
+            .is_ok_and(|sig| key.verify_strict(message, &sig).is_ok()))
     }
 }
