@@ -3,9 +3,9 @@
 //! alone, jsonwebtoken (`rust_crypto`) and jwt-simple, all in one run.
 //!
 //! Then the parts of ours that are not the signature, on the same token:
-//! base64url decoding of the claims segment (the constant-time `base64ct`
-//! the core uses, and the variable-time `base64` crate), a generic JSON
-//! parse of the claims, and `peek_unverified`.
+//! base64url decoding of the claims segment (the variable-time `base64`
+//! crate the core uses, and the constant-time `base64ct` it used before),
+//! a generic JSON parse of the claims, and `peek_unverified`.
 //!
 //! `cargo bench -p backchannel-logout-benches --bench validate -- --noplot`
 

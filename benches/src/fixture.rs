@@ -12,7 +12,7 @@ pub const ISSUER: &str = "https://sso.example.com/realms/customer-portal";
 /// The relying party.
 pub const CLIENT_ID: &str = "account-console-backend";
 
-/// Which backend our core verifies RSA and ECDSA with in this build: the
+/// Which backend our core verifies RSA, ECDSA and Ed25519 with in this build: the
 /// feature `aws-lc` switches it to AWS-LC.
 pub const OURS_BACKEND: &str = if cfg!(feature = "aws-lc") {
     "aws-lc"

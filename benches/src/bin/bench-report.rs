@@ -179,8 +179,8 @@ fn report(m: &Medians) -> String {
             );
         }
         if let Some(ours_aws) = ours_aws {
-            // The core's aws-lc-rs backend covers RSA and ECDSA only.
-            let floor_fn = if matches!(alg, "EdDSA" | "HS256") {
+            // The core's aws-lc-rs backend covers RSA, ECDSA and Ed25519.
+            let floor_fn = if alg == "HS256" {
                 "raw-rustcrypto"
             } else {
                 "raw-aws-lc"

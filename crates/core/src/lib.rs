@@ -50,6 +50,25 @@
 //! per-request decision about a session), [`store`] (the stores' key
 //! derivation and in-memory stores) and [`log`] (what gets logged).
 //!
+//! # What does the cryptography and the parsing
+//!
+//! Nothing in this crate is arithmetic, an encoder or a parser of its own:
+//!
+//! - **Signatures**, through the crates' own public verify APIs, with each
+//!   key prepared once and kept: by default RustCrypto (`rsa`'s PKCS #1
+//!   v1.5 and PSS `VerifyingKey`, `p256`/`p384`'s `ecdsa::VerifyingKey`,
+//!   `ed25519-dalek`'s `verify_strict`); with the **`aws-lc-rs`** feature,
+//!   AWS-LC for RSA, ECDSA and Ed25519 (faster, but a C library). HMAC is
+//!   `hmac`'s constant-time `verify_slice` on both. Ed25519 is strict on
+//!   both: keys and `R` of small order, and a non-canonical `S`, are
+//!   refused.
+//! - **base64url**: the `base64` crate, strict (no padding, no trailing
+//!   bits), for a token's segments and a JWK's members alike.
+//! - **JSON**: `serde_json` only, through visitors that refuse a member
+//!   given twice and bound the nesting.
+//!
+//! The **`tracing`** feature logs each request the [`Receiver`] handles.
+//!
 //! # Writing a framework adapter
 //!
 //! An adapter translates and decides nothing; every choice of status code,
