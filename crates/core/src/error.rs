@@ -191,7 +191,9 @@ pub enum Error {
 
     /// The `kid` names a key of the key set that is excluded from
     /// verification (`use` not `sig`, `key_ops` without `verify`, a weak or
-    /// unsupported key).
+    /// unsupported key), or the chosen key proved unusable on its first use
+    /// (an Ed25519 key that is no point of the curve, not canonically
+    /// encoded, or of small order); `kid` is then empty if the key has none.
     #[error("key {kid:?} is not usable for verification: {reason}")]
     KeyUnusable {
         /// The `kid`.

@@ -92,8 +92,12 @@ impl fmt::Display for SkippedKey {
 /// the application adds one.
 ///
 /// Build it once per fetched document and share it (`Arc<KeySet>`): every
-/// key is parsed and checked here into the verifying key of the crate that
-/// verifies with it, so validation never re-parses keys.
+/// key is parsed and checked here, and the verifying key of the crate that
+/// verifies with it is made once and kept, so validation never re-parses
+/// keys. What costs real work and is needed only to verify (RSA's
+/// Montgomery form, AWS-LC's parsed EC key, the decoding of an Ed25519
+/// point) is made on the key's first use, since most keys of a provider's
+/// set never sign a logout token.
 ///
 /// ```
 /// use backchannel_logout::KeySet;
@@ -188,9 +192,10 @@ impl KeySet {
     /// An Ed25519 key's point is decoded on the key's first use, not here:
     /// decoding costs a square root (a third of an RSA verification on
     /// AWS-LC), and most keys of a provider's set never sign a logout
-    /// token. A key that then proves not to be a point of the curve, or to
-    /// be a point of small order in a non-canonical encoding, refuses every
-    /// token with [`Error::KeyUnusable`] and its reason.
+    /// token. A key that then proves not to be a point of the curve, not
+    /// canonically encoded, or a point of small order in another encoding,
+    /// refuses every token with [`Error::KeyUnusable`] and its reason; it
+    /// is counted by [`KeySet::len`], not listed by [`KeySet::skipped`].
     ///
     /// At most [`KeySet::MAX_KEYS`] usable keys are kept, and at most
     /// [`KeySet::MAX_SKIPPED_LISTED`] skipped keys are listed (their `kid`
@@ -203,7 +208,8 @@ impl KeySet {
     ///
     /// [`JwksError::TooLarge`] over [`KeySet::MAX_JWKS_SIZE`],
     /// [`JwksError::InvalidDocument`] if it is not a JSON object with a
-    /// `keys` array, [`JwksError::NoUsableKey`] if no key is usable.
+    /// `keys` array, [`JwksError::NoUsableKey`] if no key is usable (as far
+    /// as can be told at load: see the Ed25519 paragraph above).
     pub fn from_jwks(document: &[u8]) -> Result<Self, JwksError> {
         if document.len() > Self::MAX_JWKS_SIZE {
             return Err(JwksError::TooLarge {
@@ -344,13 +350,14 @@ impl KeySet {
         self.skipped_count
     }
 
-    /// Number of usable keys.
+    /// Number of keys kept for verification (an Ed25519 key among them may
+    /// still prove unusable on its first use: see [`KeySet::from_jwks`]).
     #[must_use]
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
-    /// Whether no key is usable.
+    /// Whether no key was kept for verification.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()

@@ -124,8 +124,9 @@ fn small_order_keys_are_skipped_when_loaded() {
 }
 
 /// A key is decoded on its first use: bytes that are no point of the curve,
-/// and a second encoding of a small-order point (the identity with its sign
-/// bit set), load, then refuse every token with the reason, never verify.
+/// a second encoding of a small-order point (the identity with its sign
+/// bit set) and a non-canonical encoding of a point of large order load,
+/// then refuse every token with the reason, never verify.
 #[test]
 fn keys_refused_when_first_used_name_the_reason() {
     let not_a_point = (2u8..=255)
@@ -144,9 +145,23 @@ fn keys_refused_when_first_used_name_the_reason() {
             .unwrap()
             .is_weak()
     );
+    // y + p for a small y that is a point of large order: ed25519-dalek
+    // reduces it, AWS-LC refuses it; both backends refuse it by name.
+    let y = (2u8..=18)
+        .find(|y| {
+            let mut x = [0u8; 32];
+            x[0] = *y;
+            ed25519_dalek::VerifyingKey::from_bytes(&x).is_ok_and(|k| !k.is_weak())
+        })
+        .expect("some small y is a point of large order");
+    let mut non_canonical = [0xffu8; 32];
+    non_canonical[0] = 0xed + y;
+    non_canonical[31] = 0x7f;
+    assert!(ed25519_dalek::VerifyingKey::from_bytes(&non_canonical).is_ok());
     for (x, reason) in [
         (not_a_point, "the Ed25519 key is not a point of the curve"),
         (identity, "the Ed25519 key is a point of small order"),
+        (non_canonical, "the Ed25519 key is not canonically encoded"),
     ] {
         let keys = key_set(&x).unwrap();
         for alg in [Algorithm::EdDSA, Algorithm::Ed25519, Algorithm::EdDSA] {

@@ -17,7 +17,7 @@ pub(crate) struct RsaKey {
     n: Box<[u8]>,
     /// Big-endian, no leading zero byte.
     e: Box<[u8]>,
-    parsed: [OnceLock<Option<ParsedPublicKey>>; 6],
+    parsed: [OnceLock<Result<ParsedPublicKey, &'static str>>; 6],
 }
 
 impl RsaKey {
@@ -29,7 +29,14 @@ impl RsaKey {
         })
     }
 
-    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+    /// `Err` if AWS-LC refuses the key (never seen after the checks made
+    /// when the key set was built).
+    pub(crate) fn verify(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, &'static str> {
         let (index, params): (usize, &'static sig::RsaParameters) = match alg {
             Algorithm::RS256 => (0, &sig::RSA_PKCS1_2048_8192_SHA256),
             Algorithm::RS384 => (1, &sig::RSA_PKCS1_2048_8192_SHA384),
@@ -38,10 +45,10 @@ impl RsaKey {
             Algorithm::PS256 => (3, &sig::RSA_PSS_2048_8192_SHA256),
             Algorithm::PS384 => (4, &sig::RSA_PSS_2048_8192_SHA384),
             Algorithm::PS512 => (5, &sig::RSA_PSS_2048_8192_SHA512),
-            _ => return false,
+            _ => return Ok(false),
         };
         let Some(slot) = self.parsed.get(index) else {
-            return false;
+            return Ok(false);
         };
         slot.get_or_init(|| {
             sig::RsaPublicKeyComponents {
@@ -49,10 +56,11 @@ impl RsaKey {
                 e: &*self.e,
             }
             .to_parsed_public_key(params)
-            .ok()
+            .map_err(|_| super::RSA_REFUSED)
         })
         .as_ref()
-        .is_some_and(|k| k.verify_sig(message, signature).is_ok())
+        .map(|k| k.verify_sig(message, signature).is_ok())
+        .map_err(|reason| *reason)
     }
 }
 
@@ -65,15 +73,21 @@ impl RsaKey {
 struct EcKey {
     alg: &'static sig::EcdsaVerificationAlgorithm,
     point: Box<[u8]>,
-    parsed: OnceLock<Option<ParsedPublicKey>>,
+    parsed: OnceLock<Result<ParsedPublicKey, &'static str>>,
 }
 
 impl EcKey {
-    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+    /// `Err` if AWS-LC refuses the point (never seen after `p256`'s or
+    /// `p384`'s check).
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
         self.parsed
-            .get_or_init(|| ParsedPublicKey::new(self.alg, &*self.point).ok())
+            .get_or_init(|| {
+                ParsedPublicKey::new(self.alg, &*self.point)
+                    .map_err(|_| "the EC key is refused by AWS-LC")
+            })
             .as_ref()
-            .is_some_and(|k| k.verify_sig(message, signature).is_ok())
+            .map(|k| k.verify_sig(message, signature).is_ok())
+            .map_err(|reason| *reason)
     }
 }
 
@@ -91,7 +105,7 @@ impl P256Key {
         }))
     }
 
-    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
         self.0.verify(message, signature)
     }
 }
@@ -110,7 +124,7 @@ impl P384Key {
         }))
     }
 
-    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
         self.0.verify(message, signature)
     }
 }

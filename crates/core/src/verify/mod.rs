@@ -141,7 +141,8 @@ impl Material {
     /// encoding, and an algorithm that does not fit the key (never reached:
     /// keys are selected by kind first); `Err(reason)` when the key itself
     /// proved unusable on its first use (an Ed25519 key that is not a
-    /// point, or of small order).
+    /// point, not canonically encoded, or of small order; an RSA or EC key
+    /// the backend refuses after the checks made at load, never seen).
     pub(crate) fn verify(
         &self,
         alg: Algorithm,
@@ -149,13 +150,13 @@ impl Material {
         signature: &[u8],
     ) -> Result<bool, &'static str> {
         Ok(match (self, alg) {
-            (Material::Rsa(k), _) => k.verify(alg, message, signature),
+            (Material::Rsa(k), _) => k.verify(alg, message, signature)?,
             // Fixed-size r || s only: a DER signature has another length.
             (Material::P256(k), Algorithm::ES256) => {
-                signature.len() == 64 && k.verify(message, signature)
+                signature.len() == 64 && k.verify(message, signature)?
             }
             (Material::P384(k), Algorithm::ES384) => {
-                signature.len() == 96 && k.verify(message, signature)
+                signature.len() == 96 && k.verify(message, signature)?
             }
             (Material::Ed25519(k), Algorithm::EdDSA | Algorithm::Ed25519) => {
                 k.verify(message, signature)?
@@ -177,15 +178,23 @@ impl Material {
 /// Why an Ed25519 key of small order is refused.
 const ED25519_SMALL_ORDER: &str = "the Ed25519 key is a point of small order";
 
+/// Why an RSA key is refused on its first use.
+const RSA_REFUSED: &str = "the RSA key is refused by the crypto backend";
+
 /// Decodes an Ed25519 public key with `ed25519-dalek` and refuses one of
-/// small order, in any encoding: the check [`Material::ed25519`] leaves to
-/// a key's first use. Both backends run it once per key and keep the
-/// outcome.
+/// small order, in any encoding, and one not canonically encoded (a `y`
+/// of at least p, or a negative zero `x`: `ed25519-dalek` reduces them,
+/// AWS-LC refuses them, so both backends refuse them here, with the
+/// reason): the check [`Material::ed25519`] leaves to a key's first use.
+/// Both backends run it once per key and keep the outcome.
 fn decode_ed25519(x: &[u8; 32]) -> Result<ed25519_dalek::VerifyingKey, &'static str> {
     let key = ed25519_dalek::VerifyingKey::from_bytes(x)
         .map_err(|_| "the Ed25519 key is not a point of the curve")?;
     if key.is_weak() {
         return Err(ED25519_SMALL_ORDER);
+    }
+    if key.to_edwards().compress().as_bytes() != x {
+        return Err("the Ed25519 key is not canonically encoded");
     }
     Ok(key)
 }

@@ -73,17 +73,22 @@ impl RsaKey {
     }
 
     /// Verifies; a signature of another length than the modulus is refused
-    /// by `rsa`.
-    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
-        let Some(k) = self
+    /// by `rsa`. `Err` if `rsa` refuses the key (never seen after the
+    /// checks made when the key set was built).
+    pub(crate) fn verify(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, &'static str> {
+        let k = self
             .verifiers
             .get_or_init(|| RsaVerifiers::new(&self.n, &self.e).map(Box::new))
-        else {
-            return false;
-        };
+            .as_ref()
+            .ok_or(super::RSA_REFUSED)?;
         let pkcs1 = || pkcs1v15::Signature::try_from(signature);
         let pss = || pss::Signature::try_from(signature);
-        match alg {
+        Ok(match alg {
             Algorithm::RS256 => pkcs1().is_ok_and(|s| k.rs256.verify(message, &s).is_ok()),
             Algorithm::RS384 => pkcs1().is_ok_and(|s| k.rs384.verify(message, &s).is_ok()),
             Algorithm::RS512 => pkcs1().is_ok_and(|s| k.rs512.verify(message, &s).is_ok()),
@@ -91,7 +96,7 @@ impl RsaKey {
             Algorithm::PS384 => pss().is_ok_and(|s| k.ps384.verify(message, &s).is_ok()),
             Algorithm::PS512 => pss().is_ok_and(|s| k.ps512.verify(message, &s).is_ok()),
             _ => false,
-        }
+        })
     }
 }
 
@@ -106,10 +111,11 @@ impl P256Key {
     }
 
     /// Verifies a 64-byte `r || s` signature; `r` or `s` zero or not below
-    /// the group order is refused by `Signature::from_slice`.
-    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        p256::ecdsa::Signature::from_slice(signature)
-            .is_ok_and(|sig| self.0.verify(message, &sig).is_ok())
+    /// the group order is refused by `Signature::from_slice`. Never `Err`:
+    /// the key was made when the key set was built.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
+        Ok(p256::ecdsa::Signature::from_slice(signature)
+            .is_ok_and(|sig| self.0.verify(message, &sig).is_ok()))
     }
 }
 
@@ -123,9 +129,9 @@ impl P384Key {
     }
 
     /// Verifies a 96-byte `r || s` signature.
-    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        p384::ecdsa::Signature::from_slice(signature)
-            .is_ok_and(|sig| self.0.verify(message, &sig).is_ok())
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
+        Ok(p384::ecdsa::Signature::from_slice(signature)
+            .is_ok_and(|sig| self.0.verify(message, &sig).is_ok()))
     }
 }
 
