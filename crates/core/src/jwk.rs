@@ -510,7 +510,7 @@ fn parse_jwk(text: &str) -> Result<Key, String> {
             Material::p256(
                 p256::ecdsa::VerifyingKey::from_sec1_point(&point)
                     .map_err(|_| "the EC point is not on P-256".to_owned())?,
-            )?
+            )
         }
         ("EC", Some("P-384")) => {
             let (x, y) = coordinates(&raw, 48)?;
@@ -526,7 +526,7 @@ fn parse_jwk(text: &str) -> Result<Key, String> {
             Material::p384(
                 p384::ecdsa::VerifyingKey::from_sec1_point(&point)
                     .map_err(|_| "the EC point is not on P-384".to_owned())?,
-            )?
+            )
         }
         ("OKP", Some("Ed25519")) => {
             let x = b64_member(&raw.x, "x")?;

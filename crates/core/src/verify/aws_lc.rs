@@ -1,10 +1,9 @@
 //! RSA, ECDSA and Ed25519 keys of the `aws-lc-rs` backend: AWS-LC's parsed
 //! public keys and `verify_sig`.
 
-use std::sync::OnceLock;
-
 use aws_lc_rs::signature::{self as sig, ParsedPublicKey};
 
+use super::FirstUse;
 use crate::alg::Algorithm;
 
 /// An RSA key: its components, checked when the key set was built, and
@@ -17,16 +16,16 @@ pub(crate) struct RsaKey {
     n: Box<[u8]>,
     /// Big-endian, no leading zero byte.
     e: Box<[u8]>,
-    parsed: [OnceLock<Result<ParsedPublicKey, &'static str>>; 6],
+    parsed: [FirstUse<ParsedPublicKey>; 6],
 }
 
 impl RsaKey {
-    pub(crate) fn new(n: &[u8], e: &[u8]) -> Result<Self, String> {
-        Ok(RsaKey {
+    pub(crate) fn new(n: &[u8], e: &[u8]) -> Self {
+        RsaKey {
             n: n.into(),
             e: e.into(),
             parsed: Default::default(),
-        })
+        }
     }
 
     /// `Err` if AWS-LC refuses the key (never seen after the checks made
@@ -50,17 +49,15 @@ impl RsaKey {
         let Some(slot) = self.parsed.get(index) else {
             return Ok(false);
         };
-        slot.get_or_init(|| {
+        let key = slot.get(|| {
             sig::RsaPublicKeyComponents {
                 n: &*self.n,
                 e: &*self.e,
             }
             .to_parsed_public_key(params)
             .map_err(|_| super::RSA_REFUSED)
-        })
-        .as_ref()
-        .map(|k| k.verify_sig(message, signature).is_ok())
-        .map_err(|reason| *reason)
+        })?;
+        Ok(key.verify_sig(message, signature).is_ok())
     }
 }
 
@@ -73,21 +70,26 @@ impl RsaKey {
 struct EcKey {
     alg: &'static sig::EcdsaVerificationAlgorithm,
     point: Box<[u8]>,
-    parsed: OnceLock<Result<ParsedPublicKey, &'static str>>,
+    parsed: FirstUse<ParsedPublicKey>,
 }
 
 impl EcKey {
+    fn new(alg: &'static sig::EcdsaVerificationAlgorithm, point: &[u8]) -> Self {
+        EcKey {
+            alg,
+            point: point.into(),
+            parsed: FirstUse::default(),
+        }
+    }
+
     /// `Err` if AWS-LC refuses the point (never seen after `p256`'s or
     /// `p384`'s check).
     fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
-        self.parsed
-            .get_or_init(|| {
-                ParsedPublicKey::new(self.alg, &*self.point)
-                    .map_err(|_| "the EC key is refused by AWS-LC")
-            })
-            .as_ref()
-            .map(|k| k.verify_sig(message, signature).is_ok())
-            .map_err(|reason| *reason)
+        let key = self.parsed.get(|| {
+            ParsedPublicKey::new(self.alg, &*self.point)
+                .map_err(|_| "the EC key is refused by AWS-LC")
+        })?;
+        Ok(key.verify_sig(message, signature).is_ok())
     }
 }
 
@@ -97,12 +99,9 @@ pub(crate) struct P256Key(EcKey);
 
 impl P256Key {
     /// Keeps a point `p256` validated.
-    pub(crate) fn new(key: p256::ecdsa::VerifyingKey) -> Result<Self, String> {
-        Ok(P256Key(EcKey {
-            alg: &sig::ECDSA_P256_SHA256_FIXED,
-            point: key.to_sec1_point(false).as_bytes().into(),
-            parsed: OnceLock::new(),
-        }))
+    pub(crate) fn new(key: p256::ecdsa::VerifyingKey) -> Self {
+        let point = key.to_sec1_point(false);
+        P256Key(EcKey::new(&sig::ECDSA_P256_SHA256_FIXED, point.as_bytes()))
     }
 
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
@@ -116,12 +115,9 @@ pub(crate) struct P384Key(EcKey);
 
 impl P384Key {
     /// Keeps a point `p384` validated.
-    pub(crate) fn new(key: p384::ecdsa::VerifyingKey) -> Result<Self, String> {
-        Ok(P384Key(EcKey {
-            alg: &sig::ECDSA_P384_SHA384_FIXED,
-            point: key.to_sec1_point(false).as_bytes().into(),
-            parsed: OnceLock::new(),
-        }))
+    pub(crate) fn new(key: p384::ecdsa::VerifyingKey) -> Self {
+        let point = key.to_sec1_point(false);
+        P384Key(EcKey::new(&sig::ECDSA_P384_SHA384_FIXED, point.as_bytes()))
     }
 
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
@@ -131,18 +127,18 @@ impl P384Key {
 
 /// An Ed25519 key: its encoding, and AWS-LC's parsed key (or why there is
 /// none), made on the key's first use, once `ed25519-dalek` has decoded
-/// the point and found it not of small order.
+/// the point and found it neither of small order nor non-canonical.
 #[derive(Clone)]
 pub(crate) struct Ed25519Key {
     x: [u8; 32],
-    parsed: OnceLock<Result<ParsedPublicKey, &'static str>>,
+    parsed: FirstUse<ParsedPublicKey>,
 }
 
 impl Ed25519Key {
     pub(crate) fn new(x: [u8; 32]) -> Self {
         Ed25519Key {
             x,
-            parsed: OnceLock::new(),
+            parsed: FirstUse::default(),
         }
     }
 
@@ -156,15 +152,11 @@ impl Ed25519Key {
     /// canonical encodings of the eight small-order points refuses exactly
     /// the signatures `verify_strict` refuses for their `R`.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
-        let key = self
-            .parsed
-            .get_or_init(|| {
-                super::decode_ed25519(&self.x)?;
-                ParsedPublicKey::new(&sig::ED25519, self.x)
-                    .map_err(|_| "the Ed25519 key is refused by AWS-LC")
-            })
-            .as_ref()
-            .map_err(|reason| *reason)?;
+        let key = self.parsed.get(|| {
+            super::decode_ed25519(&self.x)?;
+            ParsedPublicKey::new(&sig::ED25519, self.x)
+                .map_err(|_| "the Ed25519 key is refused by AWS-LC")
+        })?;
         Ok(signature.len() == 64
             && signature
                 .get(..32)

@@ -30,6 +30,30 @@ use aws_lc as backend;
 #[cfg(not(feature = "aws-lc-rs"))]
 use rustcrypto as backend;
 
+/// What a backend makes of a key on the key's first use, and keeps: its
+/// verifying key, or why it cannot be made (then every token naming the
+/// key is refused with that reason). Keys whose preparation costs real
+/// work use it, since most keys of a provider's set never sign a logout
+/// token.
+#[derive(Clone)]
+pub(crate) struct FirstUse<T>(OnceLock<Result<T, &'static str>>);
+
+impl<T> Default for FirstUse<T> {
+    fn default() -> Self {
+        FirstUse(OnceLock::new())
+    }
+}
+
+impl<T> FirstUse<T> {
+    /// The prepared key, made by `make` if this is the first use.
+    pub(crate) fn get(
+        &self,
+        make: impl FnOnce() -> Result<T, &'static str>,
+    ) -> Result<&T, &'static str> {
+        self.0.get_or_init(make).as_ref().map_err(|reason| *reason)
+    }
+}
+
 /// Key material ready to verify, parsed once.
 #[derive(Clone)]
 pub(crate) enum Material {
@@ -90,17 +114,17 @@ impl Material {
     /// bytes) whose modulus size the caller has checked.
     pub(crate) fn rsa(n: &[u8], e: &[u8]) -> Result<Self, String> {
         check_rsa(n, e)?;
-        Ok(Material::Rsa(Box::new(backend::RsaKey::new(n, e)?)))
+        Ok(Material::Rsa(Box::new(backend::RsaKey::new(n, e))))
     }
 
     /// A P-256 key, already validated as a curve point.
-    pub(crate) fn p256(key: p256::ecdsa::VerifyingKey) -> Result<Self, String> {
-        Ok(Material::P256(Box::new(backend::P256Key::new(key)?)))
+    pub(crate) fn p256(key: p256::ecdsa::VerifyingKey) -> Self {
+        Material::P256(Box::new(backend::P256Key::new(key)))
     }
 
     /// A P-384 key, already validated as a curve point.
-    pub(crate) fn p384(key: p384::ecdsa::VerifyingKey) -> Result<Self, String> {
-        Ok(Material::P384(Box::new(backend::P384Key::new(key)?)))
+    pub(crate) fn p384(key: p384::ecdsa::VerifyingKey) -> Self {
+        Material::P384(Box::new(backend::P384Key::new(key)))
     }
 
     /// An Ed25519 key (the JWK's `x`), refused if it is the encoding of a

@@ -2,12 +2,11 @@
 //! `p256`, `p384` and `ed25519-dalek`, their own verifying keys and
 //! `verify`.
 
-use std::sync::OnceLock;
-
 use rsa::{pkcs1v15, pss};
 use sha2::{Sha256, Sha384, Sha512};
 use signature::Verifier;
 
+use super::FirstUse;
 use crate::alg::Algorithm;
 
 /// An RSA key: its components, checked when the key set was built, and
@@ -26,7 +25,7 @@ pub(crate) struct RsaKey {
     n: Box<[u8]>,
     /// Big-endian, no leading zero byte.
     e: Box<[u8]>,
-    verifiers: OnceLock<Option<Box<RsaVerifiers>>>,
+    verifiers: FirstUse<Box<RsaVerifiers>>,
 }
 
 /// A verifying key per algorithm (each holds its own copy of the key).
@@ -64,12 +63,12 @@ impl RsaVerifiers {
 
 impl RsaKey {
     /// Keeps a big-endian modulus and exponent that the caller has checked.
-    pub(crate) fn new(n: &[u8], e: &[u8]) -> Result<Self, String> {
-        Ok(RsaKey {
+    pub(crate) fn new(n: &[u8], e: &[u8]) -> Self {
+        RsaKey {
             n: n.into(),
             e: e.into(),
-            verifiers: OnceLock::new(),
-        })
+            verifiers: FirstUse::default(),
+        }
     }
 
     /// Verifies; a signature of another length than the modulus is refused
@@ -81,11 +80,11 @@ impl RsaKey {
         message: &[u8],
         signature: &[u8],
     ) -> Result<bool, &'static str> {
-        let k = self
-            .verifiers
-            .get_or_init(|| RsaVerifiers::new(&self.n, &self.e).map(Box::new))
-            .as_ref()
-            .ok_or(super::RSA_REFUSED)?;
+        let k = self.verifiers.get(|| {
+            RsaVerifiers::new(&self.n, &self.e)
+                .map(Box::new)
+                .ok_or(super::RSA_REFUSED)
+        })?;
         let pkcs1 = || pkcs1v15::Signature::try_from(signature);
         let pss = || pss::Signature::try_from(signature);
         Ok(match alg {
@@ -106,8 +105,8 @@ impl RsaKey {
 pub(crate) struct P256Key(p256::ecdsa::VerifyingKey);
 
 impl P256Key {
-    pub(crate) fn new(key: p256::ecdsa::VerifyingKey) -> Result<Self, String> {
-        Ok(P256Key(key))
+    pub(crate) fn new(key: p256::ecdsa::VerifyingKey) -> Self {
+        P256Key(key)
     }
 
     /// Verifies a 64-byte `r || s` signature; `r` or `s` zero or not below
@@ -124,14 +123,39 @@ impl P256Key {
 pub(crate) struct P384Key(p384::ecdsa::VerifyingKey);
 
 impl P384Key {
-    pub(crate) fn new(key: p384::ecdsa::VerifyingKey) -> Result<Self, String> {
-        Ok(P384Key(key))
+    pub(crate) fn new(key: p384::ecdsa::VerifyingKey) -> Self {
+        P384Key(key)
     }
 
     /// Verifies a 96-byte `r || s` signature.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
         Ok(p384::ecdsa::Signature::from_slice(signature)
             .is_ok_and(|sig| self.0.verify(message, &sig).is_ok()))
+    }
+}
+
+/// An Ed25519 key: its encoding, and `ed25519-dalek`'s verifying key (or
+/// why there is none), decoded on the key's first use and kept.
+#[derive(Clone)]
+pub(crate) struct Ed25519Key {
+    x: [u8; 32],
+    key: FirstUse<ed25519_dalek::VerifyingKey>,
+}
+
+impl Ed25519Key {
+    pub(crate) fn new(x: [u8; 32]) -> Self {
+        Ed25519Key {
+            x,
+            key: FirstUse::default(),
+        }
+    }
+
+    /// `verify_strict`: refuses a non-canonical `S`, a small-order `R`
+    /// and a small-order key.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
+        let key = self.key.get(|| super::decode_ed25519(&self.x))?;
+        Ok(ed25519_dalek::Signature::from_slice(signature)
+            .is_ok_and(|sig| key.verify_strict(message, &sig).is_ok()))
     }
 }
 
@@ -158,34 +182,5 @@ mod tests {
                 );
             }
         }
-    }
-}
-
-/// An Ed25519 key: its encoding, and `ed25519-dalek`'s verifying key (or
-/// why there is none), decoded on the key's first use and kept.
-#[derive(Clone)]
-pub(crate) struct Ed25519Key {
-    x: [u8; 32],
-    key: OnceLock<Result<ed25519_dalek::VerifyingKey, &'static str>>,
-}
-
-impl Ed25519Key {
-    pub(crate) fn new(x: [u8; 32]) -> Self {
-        Ed25519Key {
-            x,
-            key: OnceLock::new(),
-        }
-    }
-
-    /// `verify_strict`: refuses a non-canonical `S`, a small-order `R`
-    /// and a small-order key.
-    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<bool, &'static str> {
-        let key = self
-            .key
-            .get_or_init(|| super::decode_ed25519(&self.x))
-            .as_ref()
-            .map_err(|reason| *reason)?;
-        Ok(ed25519_dalek::Signature::from_slice(signature)
-            .is_ok_and(|sig| key.verify_strict(message, &sig).is_ok()))
     }
 }
